@@ -1,0 +1,6 @@
+"""Development on a laptop: embedded SQLite, console email and texts, filesystem Celery transport."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

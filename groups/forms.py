@@ -1,0 +1,142 @@
+"""Input checks for people and groups. Forms validate input; services keep the domain rules."""
+
+from django import forms
+
+from .models import Group, Membership, User
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "full_name",
+            "preferred_name",
+            "name_pronunciation",
+            "pronouns",
+            "phone",
+            "contact_preference",
+            "preferred_language",
+            "access_needs",
+        ]
+        labels = {"full_name": "Full name"}
+        widgets = {
+            "access_needs": forms.Textarea(attrs={"rows": 3}),
+            "contact_preference": forms.RadioSelect,
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+        }
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        digits = [c for c in phone if c.isdigit()]
+        if phone and (len(digits) < 10 or len(digits) > 15 or any(c not in "0123456789 +-()" for c in phone)):
+            raise forms.ValidationError("Enter a phone number like 07700 900123 or +44 7700 900123.")
+        return phone
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("contact_preference") in ("text", "both") and not cleaned.get("phone"):
+            self.add_error("phone", "Add a mobile phone number to get text messages.")
+        return cleaned
+
+
+class GroupForm(forms.ModelForm):
+    agreement_text = forms.CharField(
+        label="Working-together agreement",
+        widget=forms.Textarea(attrs={"rows": 7}),
+        required=False,
+        help_text="How the group agrees to work together. Leave blank to start from our suggested agreement; "
+        "the group can change it at its first meeting.",
+    )
+
+    class Meta:
+        model = Group
+        fields = ["organisation", "name", "kind", "purpose", "parent_quorum"]
+        labels = {"name": "Group name", "kind": "Type of group", "purpose": "What the group is for"}
+        widgets = {"purpose": forms.Textarea(attrs={"rows": 3}), "kind": forms.RadioSelect}
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent_quorum"].required = False
+        self.fields["parent_quorum"].help_text = (
+            "How many parents or carers must be there for a meeting to count. Leave blank for the usual rule: "
+            "2 for governance committees, none for other groups."
+        )
+        if self.instance.pk:
+            del self.fields["organisation"]
+            del self.fields["agreement_text"]
+        else:
+            self.fields["organisation"].queryset = organisations
+            self.fields["organisation"].empty_label = None
+            if organisations is not None and organisations.count() == 1:
+                self.fields["organisation"].widget = forms.HiddenInput()
+                self.fields["organisation"].initial = organisations.first().pk
+
+    def clean_parent_quorum(self):
+        value = self.cleaned_data.get("parent_quorum")
+        if value is not None and value > 50:
+            raise forms.ValidationError("Enter a number from 0 to 50.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        org = cleaned.get("organisation") or getattr(self.instance, "organisation", None)
+        name = cleaned.get("name")
+        if org and name:
+            clash = Group.objects.filter(organisation=org, name__iexact=name.strip())
+            if self.instance.pk:
+                clash = clash.exclude(pk=self.instance.pk)
+            if clash.exists():
+                self.add_error("name", "There is already a group with this name. Choose another name.")
+        return cleaned
+
+
+class AgreementForm(forms.Form):
+    text = forms.CharField(
+        label="The agreement",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text="Write one point per line, in plain words. Saving makes a new version; every member "
+        "will be asked to read and agree to it again.",
+        error_messages={"required": "Write the agreement before saving it."},
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    agree = forms.BooleanField(
+        label="I have read this agreement and I will work by it",
+        error_messages={"required": "Tick the box to say you have read the agreement."},
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="Their email address",
+        error_messages={
+            "required": "Enter their email address.",
+            "invalid": "Enter an email address like name@example.org.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    full_name = forms.CharField(label="Their name (optional)", required=False, max_length=150)
+    role = forms.ChoiceField(
+        label="They will join as",
+        choices=Membership.Role.choices,
+        initial=Membership.Role.PARENT,
+        widget=forms.RadioSelect,
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(
+        label="Your full name",
+        max_length=150,
+        error_messages={"required": "Enter your name."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    preferred_name = forms.CharField(
+        label="What you like to be called (optional)",
+        max_length=80,
+        required=False,
+        help_text="For example, a shorter name or a nickname.",
+    )

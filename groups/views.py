@@ -1,0 +1,322 @@
+"""Thin views: find the object through the permission mechanism, call one service, redirect or render."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import FormView, TemplateView
+
+from . import selectors, services
+from .forms import (
+    AcceptInvitationForm,
+    AcknowledgeForm,
+    AgreementForm,
+    GroupForm,
+    InvitationForm,
+    ProfileForm,
+)
+from .models import Group, Invitation
+from .permissions import GroupPermissionMixin, has_perm, membership_in, standing
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def _apply_validation_error(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "groups/home.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        st = standing(user)
+        ctx.update(
+            memberships=selectors.groups_of_member(user=user),
+            agreements_awaiting=selectors.agreements_awaiting(user=user),
+            facilitated_groups=selectors.facilitated_groups_with_members(user=user),
+            staff_roles=sorted({r for roles in st.roles.values() for r in roles}),
+            can_create_groups=selectors.organisations_where_can_create_groups(user=user).exists(),
+        )
+        return ctx
+
+
+class GroupListView(LoginRequiredMixin, TemplateView):
+    template_name = "groups/group_list.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["groups"] = selectors.groups_visible_to(user=user)
+        ctx["my_group_ids"] = set(standing(user).memberships)
+        ctx["can_create_groups"] = selectors.organisations_where_can_create_groups(user=user).exists()
+        return ctx
+
+
+class GroupCreateView(LoginRequiredMixin, FormView):
+    template_name = "groups/group_form.html"
+    form_class = GroupForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.organisations = selectors.organisations_where_can_create_groups(user=request.user)
+            if not self.organisations.exists():
+                raise PermissionDenied("Only organisation admins and facilitators can start a group.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organisations": self.organisations}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        if not has_perm(self.request.user, "organisation.create_group", data["organisation"]):
+            raise PermissionDenied
+        try:
+            group = services.group_create(
+                organisation=data["organisation"],
+                name=data["name"].strip(),
+                kind=data["kind"],
+                purpose=data["purpose"],
+                parent_quorum=data.get("parent_quorum"),
+                agreement_text=data.get("agreement_text", ""),
+                acting_user=self.request.user,
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{group.name} has been set up.")
+        return redirect(group)
+
+
+class GroupDetailView(GroupPermissionMixin, TemplateView):
+    permission = "group.view"
+    template_name = "groups/group_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        version = services.agreement_current(group=self.group)
+        ctx["agreement"] = version
+        ctx["acknowledged"] = bool(version and version.acknowledgements.filter(user=self.request.user).exists())
+        return ctx
+
+
+class GroupEditView(GroupPermissionMixin, FormView):
+    permission = "group.manage"
+    template_name = "groups/group_form.html"
+    form_class = GroupForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.group}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        quorum = data.get("parent_quorum")
+        try:
+            services.group_update(
+                group=self.group,
+                acting_user=self.request.user,
+                name=data["name"].strip(),
+                kind=data["kind"],
+                purpose=data["purpose"],
+                parent_quorum=Group.default_quorum_for(data["kind"]) if quorum is None else quorum,
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, "The group's details have been saved.")
+        return redirect(self.group)
+
+
+class GroupMembersView(GroupPermissionMixin, TemplateView):
+    permission = "group.view_members"
+    template_name = "groups/group_members.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        version = services.agreement_current(group=self.group)
+        rows = selectors.group_members(group=self.group, current_version=version)
+        ctx.update(agreement=version, rows=rows, not_acknowledged=sum(1 for r in rows if not r.acknowledged))
+        if ctx["can_manage"]:
+            ctx["invitations"] = selectors.group_open_invitations(group=self.group)
+        return ctx
+
+
+class AgreementView(GroupPermissionMixin, FormView):
+    """Read the current agreement; members acknowledge it here."""
+
+    permission = "group.view"
+    template_name = "groups/agreement.html"
+    form_class = AcknowledgeForm
+
+    def get_initial(self):
+        self.version = services.agreement_current(group=self.group)
+        return {"version": self.version.pk if self.version else None}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["agreement"] = self.version
+        ctx["acknowledged_at"] = (
+            self.version.acknowledgements.filter(user=self.request.user)
+            .values_list("acknowledged_at", flat=True)
+            .first()
+            if self.version
+            else None
+        )
+        ctx["is_member"] = membership_in(self.request.user, self.group.pk) is not None
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if not has_perm(request.user, "group.acknowledge", self.group):
+            raise PermissionDenied("Only members of this group can acknowledge its agreement.")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        version = self.group.agreement_versions.filter(pk=form.cleaned_data["version"]).first()
+        if version is None:
+            raise Http404
+        try:
+            services.agreement_acknowledge(version=version, user=self.request.user)
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, "Thank you. You have agreed to how the group works together.")
+        return redirect(self.group)
+
+
+class AgreementEditView(GroupPermissionMixin, FormView):
+    permission = "group.manage"
+    template_name = "groups/agreement_form.html"
+    form_class = AgreementForm
+
+    def get_initial(self):
+        current = services.agreement_current(group=self.group)
+        return {"text": current.text if current else ""}
+
+    def form_valid(self, form):
+        try:
+            version = services.agreement_publish(
+                group=self.group, text=form.cleaned_data["text"], acting_user=self.request.user
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, f"Version {version.number} saved. Every member will be asked to read it and agree again."
+        )
+        return redirect("groups:members", group_id=self.group.pk)
+
+
+class InviteView(GroupPermissionMixin, FormView):
+    permission = "group.manage"
+    template_name = "groups/invite.html"
+    form_class = InvitationForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            invitation = services.invitation_create(
+                group=self.group,
+                email=data["email"],
+                full_name=data["full_name"],
+                role=data["role"],
+                acting_user=self.request.user,
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Invitation sent to {invitation.email}.")
+        return redirect("groups:members", group_id=self.group.pk)
+
+
+class InvitationRevokeView(GroupPermissionMixin, TemplateView):
+    permission = "group.manage"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        invitation = get_object_or_404(Invitation, pk=kwargs["invitation_id"], group=self.group)
+        services.invitation_revoke(invitation=invitation, acting_user=request.user)
+        messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
+        return redirect("groups:members", group_id=self.group.pk)
+
+
+class LeaveGroupView(GroupPermissionMixin, TemplateView):
+    permission = "group.acknowledge"  # any active member
+    template_name = "groups/leave.html"
+
+    def post(self, request, *args, **kwargs):
+        membership = membership_in(request.user, self.group.pk)
+        services.membership_leave(membership=membership, acting_user=request.user)
+        messages.success(request, f"You have left {self.group.name}. Thank you for everything you gave to it.")
+        return redirect("home")
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    template_name = "groups/profile.html"
+    form_class = ProfileForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.request.user}
+
+    def form_valid(self, form):
+        fields = {name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
+        try:
+            services.user_update_profile(user=self.request.user, **fields)
+        except ValidationError as e:
+            self.request.user.refresh_from_db()
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, "Your details have been saved.")
+        return redirect("profile")
+
+
+class AcceptInvitationView(FormView):
+    """Open to anyone holding the emailed link: the link is the proof. Creates the account and membership,
+    then asks the person to sign in with a code sent to the same address."""
+
+    template_name = "groups/accept_invitation.html"
+    form_class = AcceptInvitationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.invitation = services.invitation_find_open(token=kwargs["token"])
+        if self.invitation is None:
+            return self.render_to_response({"invalid": True}, status=410)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"full_name": self.invitation.full_name}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["invitation"] = self.invitation
+        return ctx
+
+    def form_valid(self, form):
+        user = self.request.user if self.request.user.is_authenticated else None
+        try:
+            services.invitation_accept(
+                invitation=self.invitation,
+                full_name=form.cleaned_data["full_name"],
+                preferred_name=form.cleaned_data["preferred_name"],
+                signed_in_user=user,
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        if user is not None:
+            messages.success(self.request, f"Welcome to {self.invitation.group.name}.")
+            return redirect(self.invitation.group)
+        messages.success(
+            self.request,
+            f"Welcome to {self.invitation.group.name}. To sign in, we will email a code to {self.invitation.email}.",
+        )
+        self.request.session["invited_email"] = self.invitation.email
+        return redirect(reverse("account_request_login_code"))

@@ -1,0 +1,1 @@
+"""Payment policy, claims and payment runs arrive with the payments issue."""

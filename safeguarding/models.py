@@ -1,0 +1,1 @@
+"""Concerns, safety plans and consent arrive with the safeguarding issue."""
