@@ -1,0 +1,134 @@
+"""Shared fixtures. Data that a business rule governs is built through the services, not around them."""
+
+import os
+
+import pytest
+
+from groups import services
+from groups.models import Group, Membership, Organisation, StaffRole
+
+# Sync Playwright runs an asyncio loop in the test thread; Django must allow its ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytest_plugins = ("celery.contrib.pytest",)
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def make_user(db):
+    counter = {"n": 0}
+
+    def make(email=None, full_name=None, password=PASSWORD, **extra):
+        counter["n"] += 1
+        n = counter["n"]
+        return services.user_create(
+            email=email or f"person{n}@example.test",
+            full_name=full_name or f"Person {n}",
+            password=password,
+            verified=True,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def organisation(db):
+    return Organisation.objects.create(name="Bayside Partnership", slug="bayside")
+
+
+@pytest.fixture
+def other_organisation(db):
+    return Organisation.objects.create(name="Hillside Partnership", slug="hillside")
+
+
+@pytest.fixture
+def grant(db):
+    def grant_role(user, organisation, role):
+        services.staff_role_grant(organisation=organisation, user=user, role=role)
+        return user
+
+    return grant_role
+
+
+@pytest.fixture
+def org_admin(make_user, organisation, grant):
+    return grant(make_user(email="admin@example.test", full_name="Olu Admin"), organisation, StaffRole.Role.ADMIN)
+
+
+@pytest.fixture
+def facilitator(make_user, organisation, grant):
+    return grant(
+        make_user(email="facilitator@example.test", full_name="Fran Facilitator"),
+        organisation,
+        StaffRole.Role.FACILITATOR,
+    )
+
+
+@pytest.fixture
+def facilitator2(make_user, organisation, grant):
+    return grant(
+        make_user(email="facilitator2@example.test", full_name="Femi Facilitator"),
+        organisation,
+        StaffRole.Role.FACILITATOR,
+    )
+
+
+@pytest.fixture
+def parent(make_user):
+    return make_user(email="parent@example.test", full_name="Pat Parent")
+
+
+@pytest.fixture
+def professional(make_user):
+    return make_user(email="professional@example.test", full_name="Prue Professional")
+
+
+@pytest.fixture
+def group_with_members(organisation, org_admin, facilitator, facilitator2, parent, professional):
+    """A co-production group with two facilitators, one parent and one professional."""
+    group = services.group_create(
+        organisation=organisation,
+        name="Mothers' group",
+        kind=Group.Kind.COPRODUCTION,
+        purpose="Mothers shaping support for babies born into care.",
+        acting_user=facilitator,
+    )
+    services.membership_add(group=group, user=facilitator2, role=Membership.Role.FACILITATOR, acting_user=facilitator)
+    services.membership_add(group=group, user=parent, role=Membership.Role.PARENT, acting_user=facilitator)
+    services.membership_add(group=group, user=professional, role=Membership.Role.PROFESSIONAL, acting_user=facilitator)
+    return group
+
+
+@pytest.fixture
+def other_group(organisation, facilitator2, make_user):
+    """Another group in the same organisation, with its own parent."""
+    group = services.group_create(
+        organisation=organisation,
+        name="Fathers' group",
+        kind=Group.Kind.COPRODUCTION,
+        purpose="Dads shaping services.",
+        acting_user=facilitator2,
+    )
+    services.membership_add(
+        group=group, user=make_user(email="dad@example.test"), role=Membership.Role.PARENT, acting_user=facilitator2
+    )
+    return group
