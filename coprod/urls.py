@@ -13,5 +13,6 @@ urlpatterns = [
     path("invitations/<str:token>/", group_views.AcceptInvitationView.as_view(), name="invitation_accept"),
     path("groups/", include("groups.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("sessions_app.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from . import selectors, services
+from .extensions import group_sections, home_sections
 from .forms import (
     AcceptInvitationForm,
     AcknowledgeForm,
@@ -46,6 +47,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             facilitated_groups=selectors.facilitated_groups_with_members(user=user),
             staff_roles=sorted({r for roles in st.roles.values() for r in roles}),
             can_create_groups=selectors.organisations_where_can_create_groups(user=user).exists(),
+            extra_sections=home_sections(self.request),
         )
         return ctx
 
@@ -106,6 +108,7 @@ class GroupDetailView(GroupPermissionMixin, TemplateView):
         version = services.agreement_current(group=self.group)
         ctx["agreement"] = version
         ctx["acknowledged"] = bool(version and version.acknowledgements.filter(user=self.request.user).exists())
+        ctx["extra_sections"] = group_sections(self.request, self.group)
         return ctx
 
 

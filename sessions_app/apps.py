@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class SessionsAppConfig(AppConfig):
     name = "sessions_app"
+    verbose_name = "Sessions"
+
+    def ready(self):
+        from . import home, permissions  # noqa: F401  (registers permissions and home sections)

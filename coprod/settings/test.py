@@ -1,5 +1,7 @@
 """Tests: PostgreSQL through DATABASE_URL (CI), fast password hashing, email kept in memory."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -12,3 +14,7 @@ CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:637
 CELERY_RESULT_BACKEND = env("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/15")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 ALLOWED_HOSTS = ["*"]
+
+# Each test run gets its own database, so two runs on one machine (a developer and CI, or parallel helpers)
+# never drop each other's tables. pytest-django creates and drops it.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME'].rsplit('/', 1)[-1]}_{os.getpid()}"}  # noqa: F405

@@ -1,0 +1,31 @@
+"""Sections that sessions_app adds to the home page and to group pages (see groups.extensions)."""
+
+from groups.extensions import register_group_section, register_home_section
+from groups.permissions import has_perm
+
+from . import selectors
+
+
+@register_home_section
+def my_sessions(request):
+    user = request.user
+    upcoming = selectors.upcoming_for_member(user=user)
+    managed = selectors.managed_group_ids(user)
+    context = {"template": "sessions_app/home_section.html", "upcoming": upcoming}
+    if managed:
+        context.update(
+            at_risk=selectors.at_risk_sessions(user=user),
+            overdue_debriefs=list(selectors.overdue_debriefs(user=user)[:10]),
+            pending_support=selectors.support_queue(user=user).count(),
+            open_follow_ups=selectors.follow_up_queue(user=user).count(),
+            manages=True,
+        )
+    return context
+
+
+@register_group_section
+def group_sessions(request, group):
+    return {
+        "template": "sessions_app/group_section.html",
+        "can_schedule": has_perm(request.user, "group.manage", group),
+    }

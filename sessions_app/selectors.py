@@ -1,0 +1,233 @@
+"""Reads for sessions. Each selector decides what a person may see and loads it in a fixed number of queries."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import timezone
+
+from groups.models import Group, Membership
+from groups.permissions import R, standing
+
+from .models import (
+    Action,
+    Answer,
+    CheckIn,
+    Debrief,
+    Decision,
+    FacilitatorRole,
+    FollowUp,
+    PreparationMaterial,
+    Rsvp,
+    Session,
+    SessionFacilitator,
+    SupportRequest,
+    Win,
+)
+
+
+def managed_group_ids(user) -> set[int]:
+    """Groups a person manages: those they facilitate, and every group of organisations they administer."""
+    st = standing(user)
+    ids = {gid for gid, m in st.memberships.items() if m.role == Membership.Role.FACILITATOR}
+    admin_orgs = [org for org, roles in st.roles.items() if R.ADMIN in roles]
+    if admin_orgs:
+        ids |= set(Group.objects.filter(organisation_id__in=admin_orgs).values_list("pk", flat=True))
+    return ids
+
+
+def _active_place(role):
+    return Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=role, withdrawn_at__isnull=True))
+
+
+def with_rule_and_places(qs):
+    """Annotates places taken, the waiting list and whether the two-facilitator rule holds."""
+    return qs.annotate(
+        places_taken=Count(
+            "rsvps", filter=Q(rsvps__answer=Answer.YES, rsvps__waitlisted_at__isnull=True), distinct=True
+        ),
+        waiting=Count("rsvps", filter=Q(rsvps__answer=Answer.YES, rsvps__waitlisted_at__isnull=False), distinct=True),
+        has_lead=_active_place(FacilitatorRole.LEAD),
+        has_support=_active_place(FacilitatorRole.SUPPORT),
+    )
+
+
+def with_my_answer(qs, user):
+    mine = Rsvp.objects.filter(session=OuterRef("pk"), user=user)
+    return qs.annotate(
+        my_answer=Subquery(mine.values("answer")[:1]),
+        my_waitlisted_at=Subquery(mine.values("waitlisted_at")[:1]),
+    )
+
+
+def is_at_risk(session) -> bool:
+    """Published, not yet over, and without an active lead and an active support facilitator."""
+    return session.status == Session.Status.PUBLISHED and not (session.has_lead and session.has_support)
+
+
+def sessions_for_group(*, group: Group, user, can_manage: bool):
+    qs = Session.objects.filter(group=group).select_related("venue")
+    if not can_manage:
+        qs = qs.exclude(status=Session.Status.DRAFT)
+    qs = with_my_answer(with_rule_and_places(qs), user)
+    return qs.prefetch_related(
+        Prefetch(
+            "facilitators",
+            queryset=SessionFacilitator.objects.filter(withdrawn_at__isnull=True).select_related("user"),
+            to_attr="active_facilitators",
+        )
+    ).order_by("starts_at")
+
+
+def upcoming_for_member(*, user, limit: int = 10):
+    """Published sessions still to come (or under way) in the person's groups, with their answer."""
+    group_ids = list(standing(user).memberships)
+    qs = (
+        Session.objects.filter(group_id__in=group_ids, status=Session.Status.PUBLISHED, ends_at__gte=timezone.now())
+        .select_related("group", "venue")
+        .order_by("starts_at")
+    )
+    return list(with_my_answer(with_rule_and_places(qs), user)[:limit])
+
+
+@dataclass
+class SessionPage:
+    session: Session
+    rsvp: Rsvp | None
+    support_requests: list
+    agenda: list
+    breaks: list
+    preparation: list
+    preparation_opens_at: object
+    facilitators: list
+    places_taken: int
+    waiting: int
+
+
+def session_page(*, session: Session, user, can_manage: bool) -> SessionPage:
+    now = timezone.now()
+    prep_open = can_manage or now >= session.preparation_opens_at
+    rsvps = Rsvp.objects.filter(session=session, answer=Answer.YES)
+    return SessionPage(
+        session=session,
+        rsvp=Rsvp.objects.filter(session=session, user=user).first(),
+        support_requests=list(SupportRequest.objects.filter(session=session, user=user).order_by("-created_at")),
+        agenda=list(session.agenda_items.all()),
+        breaks=list(session.breaks.all()),
+        preparation=list(PreparationMaterial.objects.filter(session=session)) if prep_open else [],
+        preparation_opens_at=session.preparation_opens_at,
+        facilitators=list(session.facilitators.filter(withdrawn_at__isnull=True).select_related("user")),
+        places_taken=rsvps.filter(waitlisted_at__isnull=True).count(),
+        waiting=rsvps.filter(waitlisted_at__isnull=False).count(),
+    )
+
+
+@dataclass
+class CheckInRow:
+    membership: Membership
+    rsvp: Rsvp | None
+    checkin: CheckIn | None
+
+    @property
+    def expected(self):
+        return self.rsvp is not None and self.rsvp.has_place
+
+
+def checkin_rows(*, session: Session) -> list[CheckInRow]:
+    """Everyone in the group, those expected (a yes with a place) first, with their check-in. Three queries."""
+    members = list(
+        Membership.objects.active()
+        .filter(group=session.group)
+        .exclude(role=Membership.Role.FACILITATOR)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+    rsvps = {r.user_id: r for r in Rsvp.objects.filter(session=session)}
+    checkins = {c.user_id: c for c in CheckIn.objects.filter(session=session)}
+    rows = [CheckInRow(m, rsvps.get(m.user_id), checkins.get(m.user_id)) for m in members]
+    rows.sort(key=lambda r: (not r.expected, r.membership.user.display_name.lower()))
+    return rows
+
+
+def support_queue(*, user, status: str = SupportRequest.Status.PENDING):
+    return (
+        SupportRequest.objects.filter(session__group_id__in=managed_group_ids(user), status=status)
+        .select_related("session", "session__group", "user")
+        .order_by("session__starts_at", "created_at")
+    )
+
+
+def follow_up_queue(*, user, include_closed: bool = False):
+    qs = FollowUp.objects.filter(Q(assigned_to=user) | Q(session__group_id__in=managed_group_ids(user))).select_related(
+        "session", "session__group", "person", "assigned_to"
+    )
+    if not include_closed:
+        qs = qs.filter(closed_at__isnull=True)
+    return qs.order_by("due_on", "created_at")
+
+
+def at_risk_sessions(*, user):
+    """Published sessions still to come in groups the person manages that break the two-facilitator rule."""
+    qs = with_rule_and_places(
+        Session.objects.filter(
+            group_id__in=managed_group_ids(user), status=Session.Status.PUBLISHED, starts_at__gte=timezone.now()
+        ).select_related("group")
+    )
+    return [s for s in qs.order_by("starts_at") if is_at_risk(s)]
+
+
+def overdue_debriefs(*, user):
+    """Sessions that ended more than 48 hours ago with no debrief, for their lead or the organisation admin."""
+    st = standing(user)
+    admin_orgs = [org for org, roles in st.roles.items() if R.ADMIN in roles]
+    leads = SessionFacilitator.objects.filter(user=user, role=FacilitatorRole.LEAD, withdrawn_at__isnull=True).values(
+        "session_id"
+    )
+    return (
+        Session.objects.filter(Q(pk__in=leads) | Q(group__organisation_id__in=admin_orgs))
+        .filter(status=Session.Status.PUBLISHED, ends_at__lt=timezone.now() - timedelta(hours=48))
+        .exclude(Exists(Debrief.objects.filter(session=OuterRef("pk"))))
+        .select_related("group")
+        .order_by("-ends_at")
+    )
+
+
+@dataclass
+class TimelineEntry:
+    kind: str  # "decision", "action" or "win"
+    when: object
+    session: Session
+    item: object
+
+
+def group_timeline(*, group: Group) -> list[TimelineEntry]:
+    """Decisions, actions and wins of the group's sessions, newest first ("you said, we did")."""
+    entries = [
+        TimelineEntry("decision", d.recorded_at, d.session, d)
+        for d in Decision.objects.filter(session__group=group).select_related("session")
+    ]
+    entries += [
+        TimelineEntry("action", a.recorded_at, a.session, a)
+        for a in Action.objects.filter(session__group=group).select_related("session", "owner")
+    ]
+    entries += [
+        TimelineEntry("win", w.recorded_at, w.session, w)
+        for w in Win.objects.filter(session__group=group).select_related("session")
+    ]
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries
+
+
+def calendar_sessions(*, user):
+    """For a person's calendar: published and cancelled sessions of their groups, from 90 days ago."""
+    group_ids = list(standing(user).memberships)
+    return (
+        Session.objects.filter(group_id__in=group_ids, starts_at__gte=timezone.now() - timedelta(days=90))
+        .exclude(status=Session.Status.DRAFT)
+        .select_related("group", "venue")
+        .order_by("starts_at")
+    )
+
+
+def attendance(*, session: Session):
+    return CheckIn.objects.filter(session=session).select_related("user").order_by("checked_in_at")
