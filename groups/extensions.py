@@ -28,3 +28,19 @@ def home_sections(request) -> list[dict]:
 
 def group_sections(request, group) -> list[dict]:
     return [s for s in (fn(request, group) for fn in _GROUP) if s]
+
+
+_DEMO: list[Callable] = []
+
+
+def register_demo_seeder(fn: Callable) -> Callable:
+    """Higher apps add their demo data to `seed_demo`; each seeder gets a dict of what groups created and
+    must be safe to run twice."""
+    if fn not in _DEMO:
+        _DEMO.append(fn)
+    return fn
+
+
+def run_demo_seeders(context: dict) -> None:
+    for fn in _DEMO:
+        fn(context)

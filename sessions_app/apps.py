@@ -6,4 +6,4 @@ class SessionsAppConfig(AppConfig):
     verbose_name = "Sessions"
 
     def ready(self):
-        from . import home, permissions  # noqa: F401  (registers permissions and home sections)
+        from . import demo, home, permissions  # noqa: F401  (registers permissions, page sections, demo data)
