@@ -492,11 +492,18 @@ class FollowUp(models.Model):
 
 
 class Decision(models.Model):
+    """A decision taken at a session. One taken at an inquorate governance meeting needs confirming at a
+    quorate one before it counts."""
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="decisions")
     proposal = models.TextField()
     outcome = models.TextField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
+    needs_confirmation = models.BooleanField(default=False)
+    confirmed_at_session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="confirmed_decisions"
+    )
 
     class Meta:
         ordering = ["recorded_at"]
@@ -550,3 +557,149 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed for {self.user}"
+
+
+class ReminderSettings(models.Model):
+    """When an organisation's reminders go out. One row per organisation; defaults apply without one."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="reminder_settings")
+    chaser_days_before = models.PositiveSmallIntegerField(
+        "ask people who have not answered this many days before", default=5
+    )
+    first_reminder_days_before = models.PositiveSmallIntegerField("first reminder, days before", default=2)
+    last_reminder_hours_before = models.PositiveSmallIntegerField("last reminder, hours before", default=2)
+    quiet_from = models.TimeField("no text messages from", default="21:00")
+    quiet_until = models.TimeField("no text messages until", default="08:00")
+
+    class Meta:
+        verbose_name_plural = "reminder settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(chaser_days_before__gte=1), name="reminder_chaser_positive"),
+            models.CheckConstraint(condition=Q(last_reminder_hours_before__gte=1), name="reminder_last_positive"),
+        ]
+
+    def __str__(self):
+        return f"Reminder settings for {self.organisation}"
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    TEXT = "text", "Text message"
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation to a session"
+    CHASER = "chaser", "Have you decided? (no answer yet)"
+    REMINDER_DAYS = "reminder_days", "Reminder, days before"
+    REMINDER_HOURS = "reminder_hours", "Reminder, hours before"
+    CANCELLATION = "cancellation", "Session cancelled"
+    PLACE_OFFERED = "place_offered", "A place came free"
+    SUPPORT_DECIDED = "support_decided", "Support request decided"
+    SUPPORT_REQUESTED = "support_requested", "Support requested (to facilitators)"
+    FOLLOW_UP_DUE = "follow_up_due", "Follow-up due (to facilitators)"
+    QUORUM_ALERT = "quorum_alert", "Parents short for a meeting"
+    FACILITATOR_ALERT = "facilitator_alert", "Session needs two facilitators"
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to send"
+    HELD = "held", "Held until morning (quiet hours)"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Message(models.Model):
+    """Every message coprod sends, one row per person, channel and reason. The unique key makes sending
+    idempotent: a retried task or a beat job running twice finds the row and sends nothing more."""
+
+    Channel = MessageChannel
+    Kind = MessageKind
+    Status = MessageStatus
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_received")
+    channel = models.CharField(max_length=5, choices=MessageChannel.choices)
+    kind = models.CharField(max_length=20, choices=MessageKind.choices)
+    key = models.CharField(max_length=120, help_text="What makes this message unique for this person and channel.")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    send_after = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "channel", "key"], name="message_once_per_person_channel_key"),
+            models.CheckConstraint(condition=Q(channel__in=MessageChannel.values), name="message_known_channel"),
+            models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="message_known_status"),
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "send_after"]), models.Index(fields=["person", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.person} by {self.get_channel_display().lower()}"
+
+
+class QuorumCheck(models.Model):
+    """A check of parents expected at a meeting, 72 or 24 hours before. One per meeting and check point, so
+    the alert goes out once per check."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="quorum_checks")
+    hours_before = models.PositiveSmallIntegerField()
+    checked_at = models.DateTimeField(default=timezone.now)
+    required = models.PositiveSmallIntegerField()
+    parents_yes = models.PositiveSmallIntegerField()
+    met = models.BooleanField()
+
+    class Meta:
+        ordering = ["session", "-hours_before"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "hours_before"], name="quorum_check_once_per_point"),
+        ]
+
+    def __str__(self):
+        return f"Quorum check {self.hours_before}h before {self.session}"
+
+
+class QuorumRecord(models.Model):
+    """The quorum as it was at the meeting, counted from check-ins of parents and carers."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="quorum_record")
+    required = models.PositiveSmallIntegerField()
+    parents_present = models.PositiveSmallIntegerField()
+    quorate = models.BooleanField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quorate=True, parents_present__gte=F("required"))
+                | Q(quorate=False, parents_present__lt=F("required")),
+                name="quorum_record_consistent",
+            )
+        ]
+
+    def __str__(self):
+        return f"{'Quorate' if self.quorate else 'Inquorate'}: {self.session}"
+
+
+class FacilitatorAlert(models.Model):
+    """A published session found breaking the two-facilitator rule, alerted once per problem."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="facilitator_alerts")
+    problem = models.CharField(max_length=200)
+    raised_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "problem"], name="facilitator_alert_once")]
+
+    def __str__(self):
+        return f"{self.problem} ({self.session})"

@@ -1,95 +1,246 @@
-"""Messages about sessions. Each is sent after the surrounding transaction commits, so a rolled-back change
-never tells anyone anything."""
+"""What coprod tells people about sessions, and when. Every message goes through messaging.message_send, so each
+one is logged once, follows the person's contact preference and respects quiet hours."""
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from groups.models import Membership
+from groups.models import Membership, StaffRole
 
-from .models import Answer, Rsvp, Session, SupportRequest
+from .messaging import answer_link, message_send
+from .models import Answer, FollowUp, Message, Rsvp, Session, SupportRequest
 
 
 def _link(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _send(*, to, subject: str, template: str, context: dict) -> None:
-    recipients = [u.email for u in to if u.email and u.is_active]
-    if not recipients:
-        return
-    body = render_to_string(template, context)
-
-    def deliver():
-        for address in recipients:
-            send_mail(subject, body, None, [address])
-
-    transaction.on_commit(deliver)
+def when(session: Session) -> str:
+    local = timezone.localtime(session.starts_at)
+    return local.strftime("%A %-d %B, %-I:%M%p").replace("AM", "am").replace("PM", "pm")
 
 
-def _when(session: Session) -> str:
-    return (
-        timezone.localtime(session.starts_at).strftime("%A %-d %B at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+def place(session: Session, *, show_link: bool) -> str:
+    parts = []
+    if session.venue_id:
+        parts.append(f"{session.venue.name}, {session.venue.address}".replace("\n", ", "))
+    if session.joining_link:
+        parts.append(f"online: {session.joining_link}" if show_link else "online (the link comes when you say yes)")
+    return " and ".join(parts)
+
+
+def _tell(
+    *,
+    people,
+    kind: str,
+    key: str,
+    session: Session | None,
+    context: dict,
+    subject: str,
+    organisation_id: int | None = None,
+) -> int:
+    """Renders messages/<kind>.txt (email) and messages/<kind>_text.txt (text, if it exists) per person."""
+    sent = 0
+    for person in people:
+        ctx = {**context, "person": person}
+        if session is not None:
+            ctx.setdefault("session", session)
+            ctx.setdefault("when", when(session))
+            ctx.setdefault("link", _link(session.get_absolute_url()))
+            if kind in (Message.Kind.INVITATION, Message.Kind.CHASER):
+                ctx["yes_link"] = answer_link(session=session, person=person, answer=Answer.YES)
+                ctx["no_link"] = answer_link(session=session, person=person, answer=Answer.NO)
+        body = render_to_string(f"sessions_app/messages/{kind}.txt", ctx).strip()
+        try:
+            text_body = render_to_string(f"sessions_app/messages/{kind}_text.txt", ctx).strip()
+        except TemplateDoesNotExist:  # a kind without a short text version uses the email body
+            text_body = ""
+        sent += len(
+            message_send(
+                person=person,
+                kind=kind,
+                key=key,
+                body=body,
+                text_body=text_body,
+                subject=subject,
+                session=session,
+                organisation_id=organisation_id,
+            )
+        )
+    return sent
+
+
+def _members(session: Session, *, exclude_ids=()):
+    return [
+        m.user
+        for m in Membership.objects.active()
+        .filter(group_id=session.group_id)
+        .exclude(user_id__in=list(exclude_ids))
+        .select_related("user")
+    ]
+
+
+def _session_facilitator_ids(session: Session) -> set[int]:
+    return set(session.facilitators.filter(withdrawn_at__isnull=True).values_list("user_id", flat=True))
+
+
+def session_published(*, session: Session) -> int:
+    """Everyone in the group (but the session's own facilitators) is invited, with one-tap yes and no links."""
+    return _tell(
+        people=_members(session, exclude_ids=_session_facilitator_ids(session)),
+        kind=Message.Kind.INVITATION,
+        key=f"invitation:{session.pk}",
+        session=session,
+        context={"place": place(session, show_link=False)},
+        subject=f"Will you come? {session.title}, {when(session)}",
     )
 
 
-def session_published(*, session: Session) -> None:
-    """Invitation messages on publishing are sent by the reminders schedule (issue 5); nothing here yet."""
-
-
-def session_cancelled(*, session: Session) -> None:
+def session_cancelled(*, session: Session) -> int:
     people = [r.user for r in Rsvp.objects.filter(session=session, answer=Answer.YES).select_related("user")]
-    _send(
-        to=people,
-        subject=f"Cancelled: {session.title}, {_when(session)}",
-        template="sessions_app/email/cancelled.txt",
-        context={"session": session, "when": _when(session), "link": _link(session.get_absolute_url())},
+    return _tell(
+        people=people,
+        kind=Message.Kind.CANCELLATION,
+        key=f"cancellation:{session.pk}",
+        session=session,
+        context={},
+        subject=f"Cancelled: {session.title}, {when(session)}",
     )
 
 
-def place_offered(*, rsvp: Rsvp) -> None:
+def chaser(*, session: Session) -> int:
+    answered = set(Rsvp.objects.filter(session=session).values_list("user_id", flat=True))
+    people = _members(session, exclude_ids=answered | _session_facilitator_ids(session))
+    return _tell(
+        people=people,
+        kind=Message.Kind.CHASER,
+        key=f"chaser:{session.pk}",
+        session=session,
+        context={"place": place(session, show_link=False)},
+        subject=f"Can you come? {session.title}, {when(session)}",
+    )
+
+
+def reminder(*, session: Session, kind: str) -> int:
+    """To everyone with a place: when, where (the joining link too), preparation and the support arranged."""
+    rsvps = Rsvp.objects.filter(session=session, answer=Answer.YES, waitlisted_at__isnull=True).select_related("user")
+    prep = list(session.preparation.values_list("title", flat=True))
+    support = {}
+    for req in SupportRequest.objects.filter(session=session, status=SupportRequest.Status.APPROVED):
+        support.setdefault(req.user_id, []).append(req)
+    sent = 0
+    for rsvp in rsvps:
+        sent += _tell(
+            people=[rsvp.user],
+            kind=kind,
+            key=f"{kind}:{session.pk}",
+            session=session,
+            context={
+                "place": place(session, show_link=True),
+                "preparation": prep,
+                "support": support.get(rsvp.user_id, []),
+            },
+            subject=f"Reminder: {session.title}, {when(session)}",
+        )
+    return sent
+
+
+def place_offered(*, rsvp: Rsvp) -> int:
     session = rsvp.session
-    _send(
-        to=[rsvp.user],
+    return _tell(
+        people=[rsvp.user],
+        kind=Message.Kind.PLACE_OFFERED,
+        key=f"place_offered:{rsvp.pk}:{rsvp.promoted_at:%Y%m%d%H%M%S%f}",
+        session=session,
+        context={"place": place(session, show_link=True)},
         subject=f"A place is free for you: {session.title}",
-        template="sessions_app/email/place_offered.txt",
-        context={
-            "session": session,
-            "user": rsvp.user,
-            "when": _when(session),
-            "link": _link(session.get_absolute_url()),
-        },
     )
 
 
-def support_requested(*, request: SupportRequest) -> None:
+def support_requested(*, request: SupportRequest) -> int:
     session = request.session
     facilitators = [
         m.user
         for m in Membership.objects.active()
-        .filter(group=session.group, role=Membership.Role.FACILITATOR)
+        .filter(group_id=session.group_id, role=Membership.Role.FACILITATOR)
         .select_related("user")
     ]
-    _send(
-        to=facilitators,
+    return _tell(
+        people=facilitators,
+        kind=Message.Kind.SUPPORT_REQUESTED,
+        key=f"support_requested:{request.pk}",
+        session=session,
+        context={"request": request, "queue_link": _link("/sessions/support/")},
         subject=f"Support asked for: {session.title}",
-        template="sessions_app/email/support_requested.txt",
-        context={"request": request, "session": session, "when": _when(session), "link": _link("/sessions/support/")},
     )
 
 
-def support_decided(*, request: SupportRequest) -> None:
+def support_decided(*, request: SupportRequest) -> int:
     session = request.session
-    _send(
-        to=[request.user],
+    return _tell(
+        people=[request.user],
+        kind=Message.Kind.SUPPORT_DECIDED,
+        key=f"support_decided:{request.pk}",
+        session=session,
+        context={"request": request},
         subject=f"Your request for {request.get_kind_display().lower()}: {request.get_status_display().lower()}",
-        template="sessions_app/email/support_decided.txt",
-        context={
-            "request": request,
-            "session": session,
-            "when": _when(session),
-            "link": _link(session.get_absolute_url()),
-        },
+    )
+
+
+def follow_up_due(*, follow_up: FollowUp) -> int:
+    return _tell(
+        people=[follow_up.assigned_to],
+        kind=Message.Kind.FOLLOW_UP_DUE,
+        key=f"follow_up_due:{follow_up.pk}",
+        session=follow_up.session,
+        context={"follow_up": follow_up, "queue_link": _link("/sessions/follow-ups/")},
+        subject=f"Follow-up due: {follow_up.person.display_name}",
+    )
+
+
+def _governance_leads_and_facilitators(session: Session):
+    leads = StaffRole.objects.filter(
+        organisation_id=session.group.organisation_id, role=StaffRole.Role.GOVERNANCE_LEAD
+    ).select_related("user")
+    people = {r.user.pk: r.user for r in leads}
+    for m in (
+        Membership.objects.active()
+        .filter(group_id=session.group_id, role=Membership.Role.FACILITATOR)
+        .select_related("user")
+    ):
+        people[m.user.pk] = m.user
+    return list(people.values())
+
+
+def quorum_alert(*, session: Session, check, not_answered: list, maybe: list) -> int:
+    return _tell(
+        people=_governance_leads_and_facilitators(session),
+        kind=Message.Kind.QUORUM_ALERT,
+        key=f"quorum:{session.pk}:{check.hours_before}",
+        session=session,
+        context={"check": check, "not_answered": not_answered, "maybe": maybe, "dashboard_link": _link("/governance/")},
+        subject=f"Parents short for {session.title}, {when(session)}",
+    )
+
+
+def facilitator_alert(*, alert) -> int:
+    session = alert.session
+    admins = StaffRole.objects.filter(
+        organisation_id=session.group.organisation_id, role=StaffRole.Role.ADMIN
+    ).select_related("user")
+    people = {r.user.pk: r.user for r in admins}
+    for m in (
+        Membership.objects.active()
+        .filter(group_id=session.group_id, role=Membership.Role.FACILITATOR)
+        .select_related("user")
+    ):
+        people[m.user.pk] = m.user
+    return _tell(
+        people=list(people.values()),
+        kind=Message.Kind.FACILITATOR_ALERT,
+        key=f"facilitator_alert:{alert.pk}",
+        session=session,
+        context={"alert": alert},
+        subject=f"Needs two facilitators: {session.title}, {when(session)}",
     )

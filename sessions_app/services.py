@@ -30,6 +30,7 @@ from .models import (
     FollowUp,
     GlossaryTerm,
     PreparationMaterial,
+    QuorumRecord,
     Rsvp,
     Series,
     Session,
@@ -646,7 +647,16 @@ def debrief_record(*, session: Session, acting_user: User, went_well: str, was_h
 
 @transaction.atomic
 def decision_record(*, session: Session, proposal: str, outcome: str, acting_user: User) -> Decision:
-    decision = Decision(session=session, proposal=proposal.strip(), outcome=outcome.strip(), recorded_by=acting_user)
+    """At a meeting of a group with a parent quorum, a decision taken while too few parents are checked in is
+    marked as needing confirmation at a quorate meeting."""
+    record = quorum_record(session=session)
+    decision = Decision(
+        session=session,
+        proposal=proposal.strip(),
+        outcome=outcome.strip(),
+        recorded_by=acting_user,
+        needs_confirmation=record is not None and not record.quorate,
+    )
     decision.full_clean()
     decision.save()
     return decision
@@ -680,6 +690,45 @@ def win_record(*, session: Session, description: str, acting_user: User) -> Win:
     win.full_clean()
     win.save()
     return win
+
+
+# --- quorum at the meeting ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def quorum_record(*, session: Session) -> QuorumRecord | None:
+    """At the meeting, quorum is counted from the check-ins of parents and carers. Decisions recorded while the
+    meeting is inquorate are marked as needing confirmation at a quorate meeting."""
+    if not session.group.has_quorum_rule:
+        return None
+    Session.objects.select_for_update().get(pk=session.pk)
+    parent_ids = Membership.objects.filter(group_id=session.group_id, role=Membership.Role.PARENT).values("user_id")
+    present = CheckIn.objects.filter(session=session, user_id__in=parent_ids).count()
+    required = session.group.parent_quorum
+    record, _ = QuorumRecord.objects.update_or_create(
+        session=session,
+        defaults={
+            "required": required,
+            "parents_present": present,
+            "quorate": present >= required,
+            "recorded_at": timezone.now(),
+        },
+    )
+    return record
+
+
+@transaction.atomic
+def decision_confirm(*, decision: Decision, at_session: Session) -> Decision:
+    """A decision from an inquorate meeting counts once a quorate meeting of the same group confirms it."""
+    if at_session.group_id != decision.session.group_id:
+        raise ValidationError("Only a meeting of the same group can confirm this decision.")
+    record = quorum_record(session=at_session)
+    if record is None or not record.quorate:
+        raise ValidationError("This meeting does not have enough parents present to confirm decisions.")
+    decision.needs_confirmation = False
+    decision.confirmed_at_session = at_session
+    decision.save(update_fields=["needs_confirmation", "confirmed_at_session"])
+    return decision
 
 
 # --- calendar --------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ running (on the day and after: check-in, queues, debrief, decisions, actions, wi
 
 from django.urls import path
 
-from .views import member, running, scheduling
+from .views import governance, member, running, scheduling
 
 app_name = "sessions_app"
 
@@ -43,4 +43,9 @@ urlpatterns = [
     path("sessions/follow-ups/<int:follow_up_id>/close/", running.FollowUpCloseView.as_view(), name="follow_up_close"),
     path("groups/<int:group_id>/timeline/", running.GroupTimelineView.as_view(), name="timeline"),
     path("actions/<int:action_id>/status/", running.ActionStatusView.as_view(), name="action_status"),
+    # governance: parent quorum; one-tap answers from messages
+    path("governance/", governance.DashboardView.as_view(), name="governance"),
+    path("sessions/<int:session_id>/quorum/", governance.QuorumRecordView.as_view(), name="quorum_record"),
+    path("sessions/<int:session_id>/messages/", governance.SessionMessagesView.as_view(), name="session_messages"),
+    path("a/<str:token>/", governance.OneTapAnswerView.as_view(), name="one_tap_answer"),
 ]

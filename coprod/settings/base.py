@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -118,6 +119,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Text messages: a backend chosen here (used by the notification service).
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_API_KEY = env("SMS_API_KEY", default="")
+SMS_TEMPLATE_ID = env("SMS_TEMPLATE_ID", default="")
+# "queue": messages go to Celery after the transaction commits. "inline": delivered in the same process after
+# commit (tests that are not about Celery use this, so they need no worker).
+MESSAGE_DELIVERY = env("MESSAGE_DELIVERY", default="queue")
 
 # django-allauth: email is the sign-in name; parents may sign in with a code sent by email instead of a password.
 ACCOUNT_ADAPTER = "groups.adapters.AccountAdapter"
@@ -169,10 +174,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # The one place periodic jobs are declared; each calls a service that a management command can also run.
 CELERY_BEAT_SCHEDULE = {
-    "clear-expired-sign-in-sessions": {
-        "task": "groups.tasks.clear_expired_sign_in_sessions",
-        "schedule": 60 * 60,
-    },
+    "clear-expired-sign-in-sessions": {"task": "groups.tasks.clear_expired_sign_in_sessions", "schedule": 60 * 60},
+    "dispatch-due-messages": {"task": "sessions_app.tasks.dispatch_due_messages", "schedule": 60},
+    "send-reminders": {"task": "sessions_app.tasks.send_reminders", "schedule": 5 * 60},
+    "check-quorums": {"task": "sessions_app.tasks.check_quorums", "schedule": 10 * 60},
+    "record-quorums": {"task": "sessions_app.tasks.record_quorums", "schedule": 15 * 60},
+    "watch-facilitators": {"task": "sessions_app.tasks.watch_facilitators", "schedule": crontab(hour=7, minute=0)},
 }
 
 SESSION_COOKIE_HTTPONLY = True
