@@ -1,3 +1,8 @@
+from .extensions import nav_items
+
+
 def navigation(request):
     user = getattr(request, "user", None)
-    return {"nav": {"show_admin": bool(user and user.is_authenticated and user.is_staff)}}
+    if not (user and user.is_authenticated):
+        return {"nav": {"show_admin": False, "items": []}}
+    return {"nav": {"show_admin": user.is_staff, "items": nav_items(request)}}

@@ -44,3 +44,17 @@ def register_demo_seeder(fn: Callable) -> Callable:
 def run_demo_seeders(context: dict) -> None:
     for fn in _DEMO:
         fn(context)
+
+
+_NAV: list[Callable] = []
+
+
+def register_nav_items(fn: Callable) -> Callable:
+    """fn(request) returns a list of (label, url) pairs for the main menu."""
+    if fn not in _NAV:
+        _NAV.append(fn)
+    return fn
+
+
+def nav_items(request) -> list[tuple[str, str]]:
+    return [item for fn in _NAV for item in fn(request)]

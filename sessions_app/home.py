@@ -1,7 +1,9 @@
 """Sections that sessions_app adds to the home page and to group pages (see groups.extensions)."""
 
-from groups.extensions import register_group_section, register_home_section
-from groups.permissions import has_perm
+from django.urls import reverse
+
+from groups.extensions import register_group_section, register_home_section, register_nav_items
+from groups.permissions import R, has_perm, standing
 
 from . import selectors
 
@@ -29,3 +31,18 @@ def group_sessions(request, group):
         "template": "sessions_app/group_section.html",
         "can_schedule": has_perm(request.user, "group.manage", group),
     }
+
+
+@register_nav_items
+def menu(request):
+    user = request.user
+    items = [("Calendar", reverse("sessions_app:calendar"))]
+    if selectors.managed_group_ids(user):
+        items += [
+            ("Support requests", reverse("sessions_app:support_queue")),
+            ("Follow-ups", reverse("sessions_app:follow_ups")),
+        ]
+    roles = {r for roles in standing(user).roles.values() for r in roles}
+    if roles & {R.GOVERNANCE_LEAD, R.ADMIN}:
+        items.append(("Governance", reverse("sessions_app:governance")))
+    return items
