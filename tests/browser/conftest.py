@@ -11,8 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 BLOCKING_IMPACTS = ("serious", "critical")
 PHONE = {"width": 375, "height": 812}
-TIMEOUT_MS = 5_000
-
+TIMEOUT_MS = 10_000
 
 
 @functools.cache
@@ -25,6 +24,9 @@ def axe_check(page) -> None:
     """Run axe-core on the page as it is now; fail on any serious or critical violation."""
     violations = _get_axe().run(page).response["violations"]
     blocking = [v for v in violations if v.get("impact") in BLOCKING_IMPACTS]
+    for v in violations:
+        if v not in blocking:  # shown with the test's output if it fails; not a failure on its own
+            print(f"axe-core ({v.get('impact')}) on {page.url}: {v['id']}: {v['help']}")
     if blocking:
         lines = [f"axe-core found {len(blocking)} serious or critical violation(s) on {page.url}:"]
         for v in blocking:
@@ -42,7 +44,9 @@ def axe_check(page) -> None:
 def assert_fits_phone(page) -> None:
     """No sideways scrolling on a phone: the document is no wider than the window."""
     scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert scroll_width <= inner_width, f"{page.url} scrolls sideways: {scroll_width}px wide in a {inner_width}px window"
+    assert scroll_width <= inner_width, (
+        f"{page.url} scrolls sideways: {scroll_width}px wide in a {inner_width}px window"
+    )
 
 
 def first_link(text: str) -> str:
@@ -63,7 +67,7 @@ def login_code_from(body: str) -> str:
 def page(page):
     """pytest-playwright's page, with modest timeouts so a broken step fails in seconds, not half a minute."""
     page.set_default_timeout(TIMEOUT_MS)
-    page.set_default_navigation_timeout(TIMEOUT_MS * 2)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
     return page
 
 
