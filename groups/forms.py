@@ -1,5 +1,7 @@
 """Input checks for people and groups. Forms validate input; services keep the domain rules."""
 
+from allauth.account import forms as allauth_forms
+from allauth.core import context as allauth_context
 from django import forms
 
 from .models import Group, Membership, User
@@ -140,3 +142,16 @@ class AcceptInvitationForm(forms.Form):
         required=False,
         help_text="For example, a shorter name or a nickname.",
     )
+
+
+class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
+    """allauth's "email me a code" form, with the address filled in for someone who has just accepted an
+    invitation, so they need not type it again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = allauth_context.request
+        invited = request.session.get("invited_email") if request is not None else None
+        if invited and not self.is_bound:
+            self.initial.setdefault("email", invited)
+        self.fields["email"].widget.attrs.update({"autocomplete": "email"})

@@ -126,6 +126,7 @@ MESSAGE_DELIVERY = env("MESSAGE_DELIVERY", default="queue")
 
 # django-allauth: email is the sign-in name; parents may sign in with a code sent by email instead of a password.
 ACCOUNT_ADAPTER = "groups.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"request_login_code": "groups.forms.RequestLoginCodeForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -157,6 +158,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(_QUEUE_DIR),
         "data_folder_out": str(_QUEUE_DIR),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
