@@ -386,7 +386,9 @@ class SupportRequest(models.Model):
                 name="support_decision_has_time",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="childcare") | Q(creche_place=True) | Q(children_count__gte=1),
+                condition=~Q(kind="childcare")
+                | Q(creche_place=True)
+                | Q(children_count__isnull=False, children_count__gte=1),
                 name="support_childcare_has_children",
                 violation_error_message="Tell us how many children, or ask for a crèche place.",
             ),

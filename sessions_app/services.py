@@ -460,14 +460,26 @@ def support_request_create(*, session: Session, user: User, kind: str, **details
     if session.has_started:
         raise ValidationError("This session has already started. Please speak to a facilitator.")
     request = SupportRequest(session=session, user=user, kind=kind, **details)
+    # The check constraint lets a NULL children_count through (SQL NULL passes a CHECK), so say it here.
+    if kind == SupportRequest.Kind.CHILDCARE and not request.creche_place and not (request.children_count or 0) >= 1:
+        raise ValidationError({"children_count": "Tell us how many children, or ask for a crèche place."})
+    already = ValidationError(
+        "You have already asked for this kind of support for this session. You can see it on the session page."
+    )
+    # Checked before full_clean, whose own unique-constraint check would give a technical message instead.
+    if SupportRequest.objects.filter(
+        session=session,
+        user=user,
+        kind=kind,
+        status__in=[SupportRequest.Status.PENDING, SupportRequest.Status.APPROVED],
+    ).exists():
+        raise already
     request.full_clean()
     try:
         with transaction.atomic():
             request.save()
     except IntegrityError:
-        raise ValidationError(
-            "You have already asked for this kind of support for this session. You can see it on the session page."
-        ) from None
+        raise already from None
     notify.support_requested(request=request)
     return request
 
