@@ -11,6 +11,7 @@ from groups.permissions import (
     has_role,
     membership_in,
     register,
+    require,
 )
 
 from .models import FacilitatorRole, Session
@@ -73,6 +74,14 @@ class SessionPermissionMixin(PermissionMixin):
         self.group = self.session.group
         return self.session
 
+    def dispatch(self, request, *args, **kwargs):
+        # A session has no organisation_id of its own, so require() is told its group's organisation.
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.permission_object = self.get_permission_object()
+        require(request.user, self.permission, self.permission_object, organisation_id=self.group.organisation_id)
+        return super(PermissionMixin, self).dispatch(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
@@ -84,3 +93,33 @@ class SessionPermissionMixin(PermissionMixin):
             can_debrief=has_perm(user, "session.debrief", self.session),
         )
         return ctx
+
+
+def can_close_follow_up(user, follow_up) -> bool:
+    """The facilitator a follow-up is assigned to, or anyone who manages the session's group."""
+    return follow_up.assigned_to_id == user.pk or can_manage_session(user, follow_up.session)
+
+
+def can_update_action(user, action) -> bool:
+    """The person doing an action keeps its status up to date, as can anyone who manages the group."""
+    return action.owner_id == user.pk or can_manage_session(user, action.session)
+
+
+register("follow_up.close", can_close_follow_up)
+register("action.update", can_update_action)
+
+
+def can_oversee_governance(user, organisation) -> bool:
+    """Governance leads and organisation admins watch parent quorum across the organisation's committees."""
+    return has_role(user, organisation.pk, R.GOVERNANCE_LEAD, R.ADMIN)
+
+
+def can_see_session_governance(user, session) -> bool:
+    """A meeting's quorum record and message log: whoever manages the group, governance leads and admins."""
+    return can_manage_session(user, session) or has_role(
+        user, session.group.organisation_id, R.GOVERNANCE_LEAD, R.ADMIN
+    )
+
+
+register("organisation.governance", can_oversee_governance)
+register("session.governance", can_see_session_governance)

@@ -559,6 +559,8 @@ def checkin_record(*, session: Session, person: User, acting_user: User, feeling
     if not created and feeling is not None and checkin.checkin_feeling is None:
         checkin.checkin_feeling = feeling
         checkin.save(update_fields=["checkin_feeling"])
+    if created and session.group.has_quorum_rule:
+        quorum_record(session=session)
     return checkin
 
 

@@ -19,3 +19,7 @@ ALLOWED_HOSTS = ["*"]
 # Each test run gets its own database, so two runs on one machine (a developer and CI, or parallel helpers)
 # never drop each other's tables. pytest-django creates and drops it.
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME'].rsplit('/', 1)[-1]}_{os.getpid()}"}  # noqa: F405
+
+# Static files are served from the finders in development and tests (no collectstatic), so whitenoise needs no
+# STATIC_ROOT here.
+STATIC_ROOT = None

@@ -1,14 +1,17 @@
 """Governance pages (the parent-quorum dashboard and record) and the one-tap answer links in messages."""
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from groups.models import User
 
-from .. import services
+from .. import governance_selectors, services
 from ..messaging import answer_token_read
 from ..models import Answer, Session
+from ..permissions import SessionPermissionMixin
 
 
 class OneTapAnswerView(TemplateView):
@@ -47,13 +50,56 @@ class OneTapAnswerView(TemplateView):
         return self.render_to_response(self.get_context_data(done=True, result=result))
 
 
-class DashboardView(TemplateView):
+class DashboardView(LoginRequiredMixin, TemplateView):
+    """Parent quorum across the committees of the organisations a person oversees: meetings coming up, who
+    has not answered (to call them), and each committee's attendance over the last twelve months."""
+
     template_name = "sessions_app/governance/dashboard.html"
 
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.organisations = governance_selectors.governance_organisations(user=request.user)
+            if not self.organisations:
+                raise PermissionDenied("Only governance leads and organisation admins see the governance dashboard.")
+        return super().dispatch(request, *args, **kwargs)
 
-class QuorumRecordView(TemplateView):
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["dashboard"] = governance_selectors.governance_dashboard(organisations=self.organisations)
+        return ctx
+
+
+class QuorumRecordView(SessionPermissionMixin, TemplateView):
+    """The printable record of one meeting's parent quorum, counted from check-ins (services.quorum_record runs
+    at every check-in and after the meeting); this page never writes."""
+
     template_name = "sessions_app/governance/quorum_record.html"
+    permission = "session.governance"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        session = self.session
+        held = session.is_published and session.has_started
+        record = None
+        if held and self.group.has_quorum_rule:
+            # Kept current by every check-in and by the record-quorums job; this page only reads it.
+            record = governance_selectors.quorum_record_of(session=session)
+        ctx.update(
+            held=held,
+            record=record,
+            page=governance_selectors.quorum_record_page(session=session, held=held),
+            printed_at=timezone.now(),
+        )
+        return ctx
 
 
-class SessionMessagesView(TemplateView):
+class SessionMessagesView(SessionPermissionMixin, TemplateView):
+    """Every message sent to anyone about this session, newest first, with what went wrong if it failed."""
+
     template_name = "sessions_app/governance/session_messages.html"
+    permission = "session.governance"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["sent"] = governance_selectors.session_messages(session=self.session)
+        return ctx
