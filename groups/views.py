@@ -1,5 +1,6 @@
 """Thin views: find the object through the permission mechanism, call one service, redirect or render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -222,6 +223,7 @@ class InviteView(GroupPermissionMixin, FormView):
     permission = "group.manage"
     template_name = "groups/invite.html"
     form_class = InvitationForm
+    extra_context = {"valid_days": settings.INVITATION_VALID_DAYS}
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -246,8 +248,11 @@ class InvitationRevokeView(GroupPermissionMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         invitation = get_object_or_404(Invitation, pk=kwargs["invitation_id"], group=self.group)
-        services.invitation_revoke(invitation=invitation, acting_user=request.user)
-        messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
+        invitation = services.invitation_revoke(invitation=invitation, acting_user=request.user)
+        if invitation.accepted_at:
+            messages.warning(request, f"{invitation.email} had already accepted, so they are a member now.")
+        else:
+            messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
         return redirect("groups:members", group_id=self.group.pk)
 
 
