@@ -6,12 +6,13 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from groups.models import Group, Membership
-from groups.permissions import R, standing
+from groups.models import Group, Membership, Organisation
+from groups.permissions import R, has_role, standing
 
 from .models import (
     Action,
     Answer,
+    CalendarFeed,
     CheckIn,
     Debrief,
     Decision,
@@ -22,6 +23,7 @@ from .models import (
     Session,
     SessionFacilitator,
     SupportRequest,
+    Venue,
     Win,
 )
 
@@ -231,3 +233,119 @@ def calendar_sessions(*, user):
 
 def attendance(*, session: Session):
     return CheckIn.objects.filter(session=session).select_related("user").order_by("checked_in_at")
+
+
+# --- one person's own records (the member's pages) -------------------------------------------------------
+
+
+def rsvp_of(*, session: Session, user) -> Rsvp | None:
+    return Rsvp.objects.filter(session=session, user=user).first()
+
+
+def waiting_list_position(*, rsvp: Rsvp | None) -> int | None:
+    """1 for the first person waiting; None when the person is not on the waiting list."""
+    if rsvp is None or not rsvp.is_waitlisted:
+        return None
+    ahead = Q(waitlisted_at__lt=rsvp.waitlisted_at) | Q(waitlisted_at=rsvp.waitlisted_at, pk__lt=rsvp.pk)
+    return (
+        Rsvp.objects.filter(session_id=rsvp.session_id, answer=Answer.YES, waitlisted_at__isnull=False)
+        .filter(ahead)
+        .count()
+        + 1
+    )
+
+
+def checkin_of(*, session: Session, user) -> CheckIn | None:
+    return CheckIn.objects.filter(session=session, user=user).first()
+
+
+def calendar_feed_owner(*, token: str):
+    """The active person whose private calendar address this is, or None: the token is the only secret."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    return feed.user if feed else None
+
+
+def session_ids_with_place(*, user) -> set[int]:
+    """Sessions where the person said yes and has a place (not the waiting list): they get the joining link."""
+    return set(
+        Rsvp.objects.filter(user=user, answer=Answer.YES, waitlisted_at__isnull=True).values_list(
+            "session_id", flat=True
+        )
+    )
+
+
+# --- scheduling (the facilitator's pages) ----------------------------------------------------------------
+
+
+def cancellation_recipients_count(*, session: Session) -> int:
+    """How many people a cancellation tells: everyone who said yes, the waiting list included."""
+    return Rsvp.objects.filter(session=session, answer=Answer.YES, user__is_active=True).count()
+
+
+def venue_organisations(*, user):
+    """Organisations whose venues a person may see and add to: where they are an admin or a facilitator."""
+    ids = [org_id for org_id in standing(user).roles if has_role(user, org_id, R.ADMIN, R.FACILITATOR)]
+    return Organisation.objects.filter(pk__in=ids).order_by("name")
+
+
+def venues_visible_to(*, user):
+    return (
+        Venue.objects.filter(organisation__in=venue_organisations(user=user))
+        .select_related("organisation")
+        .order_by("organisation__name", "name")
+    )
+
+
+# --- running a session: the record page and the debrief ---------------------------------------------------
+
+
+def group_active_members(*, group: Group):
+    """The people who can own an action: the group's active members, by name."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(memberships__group=group, memberships__left_at__isnull=True, is_active=True)
+        .order_by("full_name", "email")
+    )
+
+
+@dataclass
+class SessionOutcomes:
+    decisions: list
+    actions: list
+    wins: list
+
+
+def session_outcomes(*, session: Session) -> SessionOutcomes:
+    """What one session recorded, in the order it was recorded. Three queries."""
+    return SessionOutcomes(
+        decisions=list(Decision.objects.filter(session=session).order_by("recorded_at", "pk")),
+        actions=list(Action.objects.filter(session=session).select_related("owner").order_by("recorded_at", "pk")),
+        wins=list(Win.objects.filter(session=session).order_by("recorded_at", "pk")),
+    )
+
+
+@dataclass
+class DebriefPage:
+    debrief: Debrief | None
+    expected: int
+    checked_in: int
+    checked_out: int
+    follow_ups: list
+
+
+def debrief_page(*, session: Session) -> DebriefPage:
+    """The debrief, the attendance in numbers and the follow-ups the session created. Four queries."""
+    counts = CheckIn.objects.filter(session=session).aggregate(
+        checked_in=Count("pk"), checked_out=Count("pk", filter=Q(checked_out_at__isnull=False))
+    )
+    return DebriefPage(
+        debrief=Debrief.objects.filter(session=session).select_related("recorded_by").first(),
+        expected=Rsvp.objects.filter(session=session, answer=Answer.YES, waitlisted_at__isnull=True).count(),
+        checked_in=counts["checked_in"],
+        checked_out=counts["checked_out"],
+        follow_ups=list(
+            FollowUp.objects.filter(session=session).select_related("person", "assigned_to").order_by("due_on", "pk")
+        ),
+    )

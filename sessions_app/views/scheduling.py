@@ -1,49 +1,426 @@
-"""Being written: each view below is a placeholder until its area lands."""
+"""The facilitator's scheduling pages: the group's sessions, the session builder, checking and publishing,
+cancelling, preparation, stepping in and back, the glossary and venues.
 
-from django.http import HttpResponse
-from django.views import View
+Thin views: the permission mixins find the object and refuse (404 outside the organisation, 403 inside it), one
+service does the work, and a ValidationError from it goes back into the form."""
 
+from dataclasses import dataclass
 
-class _Placeholder(View):
-    def get(self, request, *args, **kwargs):
-        return HttpResponse(status=501)
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import FormView, TemplateView
 
+from groups.permissions import GroupPermissionMixin, R, has_role, require
+from groups.views import _apply_validation_error
 
-class GroupSessionsView(_Placeholder):
-    pass
+from .. import selectors, services
+from ..forms.scheduling import (
+    CancelForm,
+    GlossaryTermForm,
+    PreparationForm,
+    PublishForm,
+    SessionForm,
+    StepInForm,
+    VenueForm,
+    WithdrawForm,
+)
+from ..models import Answer, FacilitatorRole, GlossaryTerm, Session
+from ..permissions import SessionPermissionMixin
 
-
-class SessionCreateView(_Placeholder):
-    pass
-
-
-class GlossaryView(_Placeholder):
-    pass
-
-
-class SessionEditView(_Placeholder):
-    pass
-
-
-class SessionPublishView(_Placeholder):
-    pass
-
-
-class SessionCancelView(_Placeholder):
-    pass
-
-
-class PreparationAddView(_Placeholder):
-    pass
-
-
-class FacilitatorWithdrawView(_Placeholder):
-    pass
+T = "sessions_app/scheduling/"
 
 
-class FacilitatorJoinView(_Placeholder):
-    pass
+def _apply_error(form, error: ValidationError) -> None:
+    """A service's error onto the form: dict-shaped errors on their field (renamed where the form asks a model
+    field in parts, e.g. starts_at is the start time), anything else in the summary at the top."""
+    field_for = getattr(form, "FIELD_FOR", {})
+    if hasattr(error, "error_dict"):
+        error = ValidationError({field_for.get(name, name): errs for name, errs in error.error_dict.items()})
+    _apply_validation_error(form, error)
 
 
-class VenueListView(_Placeholder):
-    pass
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _active_places(session: Session):
+    return session.facilitators.filter(withdrawn_at__isnull=True).select_related("user").order_by("role", "assigned_at")
+
+
+# --- the group's sessions --------------------------------------------------------------------------------
+
+ANSWER_WORDS = {Answer.YES: "Yes", Answer.MAYBE: "Maybe", Answer.NO: "No"}
+
+
+@dataclass
+class SessionRow:
+    session: Session
+    answer: str
+    at_risk: bool
+
+
+class GroupSessionsView(GroupPermissionMixin, TemplateView):
+    permission = "group.view"
+    template_name = T + "group_sessions.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        now = timezone.now()
+        upcoming, past = [], []
+        sessions = selectors.sessions_for_group(group=self.group, user=self.request.user, can_manage=ctx["can_manage"])
+        for s in sessions:
+            answer = ANSWER_WORDS.get(s.my_answer, "")
+            if s.my_answer == Answer.YES and s.my_waitlisted_at:
+                answer = "Yes (on the waiting list)"
+            still_to_come = s.ends_at >= now
+            row = SessionRow(s, answer, ctx["can_manage"] and still_to_come and selectors.is_at_risk(s))
+            (upcoming if still_to_come else past).append(row)
+        past.reverse()  # the most recent first
+        ctx.update(upcoming=upcoming, past=past, is_member=ctx["my_membership"] is not None)
+        return ctx
+
+
+# --- the session builder ---------------------------------------------------------------------------------
+
+
+class _BuilderMixin:
+    template_name = T + "session_form.html"
+    form_class = SessionForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_add_venues"] = has_role(self.request.user, self.group.organisation_id, R.ADMIN, R.FACILITATOR)
+        return ctx
+
+
+class SessionCreateView(_BuilderMixin, GroupPermissionMixin, FormView):
+    permission = "group.manage"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "group": self.group}
+
+    def form_valid(self, form):
+        try:
+            created = services.session_create(
+                group=self.group,
+                acting_user=self.request.user,
+                repeat_weeks=form.cleaned_data["repeat_weeks"],
+                **form.service_arguments(),
+            )
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        n = len(created)
+        messages.success(
+            self.request,
+            f"{_plural(n, 'session')} saved as {'a draft' if n == 1 else 'drafts'}. Members will not see "
+            f"{'it' if n == 1 else 'them'} until you publish {'it' if n == 1 else 'each one'}.",
+        )
+        return redirect(created[0])
+
+
+class SessionEditView(_BuilderMixin, SessionPermissionMixin, FormView):
+    permission = "session.manage"
+
+    def get_initial(self):
+        s = self.session
+        return SessionForm.initial_for(s, _active_places(s), s.agenda_items.all(), s.breaks.all())
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "group": self.group, "with_repeat": False}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["editing"] = True
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if self.session.is_cancelled:  # the page says so; there is nothing to change
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.session_update(session=self.session, acting_user=self.request.user, **form.service_arguments())
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, "Your changes to the session have been saved.")
+        return redirect(self.session)
+
+
+# --- checking and publishing -----------------------------------------------------------------------------
+
+
+class SessionPublishView(SessionPermissionMixin, TemplateView):
+    permission = "session.manage"
+    template_name = T + "publish.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        here = self.request.path
+        abbreviations = services.unexplained_abbreviations(session=self.session)
+        ctx.update(
+            problems=services.facilitator_rule_problems(session=self.session),
+            abbreviation_forms=[
+                (abbr, GlossaryTermForm(fixed_abbreviation=abbr, initial={"next": here}, auto_id=f"id_term{i}_%s"))
+                for i, abbr in enumerate(abbreviations, start=1)
+            ],
+            glossary_url=reverse("sessions_app:glossary", args=[self.group.pk]),
+        )
+        ctx.setdefault("form", PublishForm())
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        form = PublishForm(request.POST)
+        try:
+            services.session_publish(session=self.session, acting_user=request.user)
+        except ValidationError as e:
+            form.add_error(None, e)
+            return self.render_to_response(self.get_context_data(form=form))
+        messages.success(
+            request, f"Published. Members of {self.group.name} can now see the session and say if they will come."
+        )
+        return redirect(self.session)
+
+
+class SessionCancelView(SessionPermissionMixin, FormView):
+    permission = "session.manage"
+    template_name = T + "cancel.html"
+    form_class = CancelForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["people_to_tell"] = selectors.cancellation_recipients_count(session=self.session)
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if self.session.is_cancelled:  # already done: say so rather than tell people twice
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            session = services.session_cancel(
+                session=self.session, reason=form.cleaned_data["reason"], acting_user=self.request.user
+            )
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        told = selectors.cancellation_recipients_count(session=session)
+        if told:
+            note = f"We have emailed the {_plural(told, 'person', 'people')} who said yes to tell them."
+        else:
+            note = "Nobody had said yes, so there was nobody to tell."
+        messages.success(self.request, f"{session.title} has been cancelled. {note}")
+        return redirect("sessions_app:group_sessions", group_id=self.group.pk)
+
+
+# --- preparation -----------------------------------------------------------------------------------------
+
+
+class PreparationAddView(SessionPermissionMixin, FormView):
+    permission = "session.manage"
+    template_name = T + "preparation_form.html"
+    form_class = PreparationForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            preparation=list(self.session.preparation.all()),
+            visible_now=timezone.now() >= self.session.preparation_opens_at,
+        )
+        return ctx
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            material = services.preparation_add(
+                session=self.session,
+                title=data["title"],
+                text=data["text"],
+                file=data.get("file"),
+                acting_user=self.request.user,
+            )
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        opens = self.session.preparation_opens_at
+        if timezone.now() >= opens:
+            when = "Members of the group can see it now."
+        else:
+            when = f"Members will see it from {timezone.localtime(opens):%A %-d %B}."
+        messages.success(self.request, f"Added “{material.title}”. {when}")
+        return redirect(self.session)
+
+
+# --- facilitators stepping back and stepping in ----------------------------------------------------------
+
+
+class FacilitatorWithdrawView(SessionPermissionMixin, FormView):
+    permission = "session.run"
+    template_name = T + "withdraw.html"
+    form_class = WithdrawForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["my_place"] = _active_places(self.session).filter(user=self.request.user).first()
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            services.facilitator_withdraw(
+                session=self.session,
+                user=self.request.user,
+                acting_user=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        text = "You are no longer facilitating this session."
+        if self.session.is_published and not self.session.has_ended:
+            if services.facilitator_rule_problems(session=self.session):
+                text += (
+                    " It now needs another facilitator, so it shows as at risk to the group's facilitators and "
+                    "the organisation admin."
+                )
+        messages.success(self.request, text)
+        return redirect("sessions_app:group_sessions", group_id=self.group.pk)
+
+
+class FacilitatorJoinView(SessionPermissionMixin, FormView):
+    permission = "session.manage"
+    template_name = T + "step_in.html"
+    form_class = StepInForm
+
+    def get_initial(self):
+        self.places = list(_active_places(self.session))
+        has_lead = any(p.role == FacilitatorRole.LEAD for p in self.places)
+        return {"role": FacilitatorRole.SUPPORT if has_lead else FacilitatorRole.LEAD}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            places=self.places,
+            already=any(p.user_id == self.request.user.pk for p in self.places),
+            problems=services.facilitator_rule_problems(session=self.session),
+        )
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            place = services.facilitator_join(
+                session=self.session,
+                user=self.request.user,
+                role=form.cleaned_data["role"],
+                acting_user=self.request.user,
+            )
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"You are now the {place.get_role_display().lower()} for this session.")
+        return redirect(self.session)
+
+
+# --- glossary --------------------------------------------------------------------------------------------
+
+
+class GlossaryView(GroupPermissionMixin, FormView):
+    """Everyone in the group can read the glossary; those who manage the group add, change and remove terms."""
+
+    permission = "group.view"
+    template_name = T + "glossary.html"
+    form_class = GlossaryTermForm
+
+    def _safe_next(self, url) -> str:
+        request = self.request
+        if url and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return url
+        return ""
+
+    def _done(self, next_url) -> str:
+        return self._safe_next(next_url) or reverse("sessions_app:glossary", args=[self.group.pk])
+
+    def get_initial(self):
+        return {"next": self._safe_next(self.request.GET.get("next"))}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["terms"] = list(self.group.glossary.all())
+        ctx["back_url"] = self._safe_next(self.request.POST.get("next") or self.request.GET.get("next"))
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        require(request.user, "group.manage", self.group)
+        if "delete" in request.POST:
+            try:
+                term = self.group.glossary.get(pk=int(request.POST["delete"]))
+            except (ValueError, GlossaryTerm.DoesNotExist):
+                raise Http404("Not found") from None
+            services.glossary_term_delete(term=term, acting_user=request.user)
+            messages.success(request, f"{term.abbreviation} has been taken out of the glossary.")
+            return redirect(self._done(request.POST.get("next")))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            term = services.glossary_term_save(
+                group=self.group,
+                abbreviation=data["abbreviation"],
+                meaning=data["meaning"],
+                acting_user=self.request.user,
+            )
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Saved in the glossary: {term.abbreviation} means {term.meaning}.")
+        return redirect(self._done(data.get("next")))
+
+
+# --- venues ----------------------------------------------------------------------------------------------
+
+
+class VenueListView(LoginRequiredMixin, FormView):
+    """Organisation admins and facilitators see their organisations' venues and add new ones."""
+
+    template_name = T + "venues.html"
+    form_class = VenueForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.organisations = list(selectors.venue_organisations(user=request.user))
+            if not self.organisations:
+                raise PermissionDenied("Only organisation admins and facilitators can see and add venues.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "organisations": selectors.venue_organisations(user=self.request.user)}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            venues=selectors.venues_visible_to(user=self.request.user),
+            organisations=self.organisations,
+        )
+        return ctx
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        organisation = data.pop("organisation")
+        try:
+            venue = services.venue_create(organisation=organisation, acting_user=self.request.user, **data)
+        except ValidationError as e:
+            _apply_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"{venue.name} has been added to your venues.")
+        return redirect("sessions_app:venues")
