@@ -1,41 +1,288 @@
-"""Being written: each view below is a placeholder until its area lands."""
+"""The member's pages: parents, carers and professionals open a session, answer, ask for support, add sessions
+to their calendar and check themselves in. Thin views: the permission mixins find the object, one service
+writes, selectors read."""
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
 from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from groups.permissions import has_perm, require
+from groups.views import _apply_validation_error
+
+from .. import calendar, selectors, services
+from ..forms.member import SERVICE_FIELD_NAMES, SelfCheckInForm, SelfCheckOutForm, SupportRequestForm
+from ..models import Answer, SupportRequest
+from ..permissions import SessionPermissionMixin
+
+ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
-class _Placeholder(View):
+def _error_text(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+def _checkin_is_open(session) -> bool:
+    """From an hour before the start to two hours after the end (the window the check-in services keep)."""
+    now = timezone.now()
+    return (
+        session.is_published
+        and session.starts_at - services.CHECKIN_OPENS_BEFORE <= now <= session.ends_at + services.CHECKOUT_CLOSES_AFTER
+    )
+
+
+def _renamed(error: ValidationError) -> ValidationError:
+    """Service errors name model fields (expected_cost_pence); the support form names some differently."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({SERVICE_FIELD_NAMES.get(k, k): v for k, v in error.error_dict.items()})
+
+
+class SessionDetailView(SessionPermissionMixin, TemplateView):
+    """The session page a parent opens on a phone: what, when, where, who, and their own answer."""
+
+    permission = "session.view"
+    template_name = "sessions_app/member/session_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        session = self.session
+        page = selectors.session_page(session=session, user=user, can_manage=ctx["can_manage"])
+        rsvp = page.rsvp
+        can_answer = has_perm(user, "session.answer", session)
+        live = session.is_published and not session.has_started
+        ctx.update(
+            page=page,
+            rsvp=rsvp,
+            can_answer=can_answer,
+            answers_open=can_answer and live,
+            waiting_position=selectors.waiting_list_position(rsvp=rsvp),
+            show_joining_link=bool(session.joining_link)
+            and not session.is_cancelled
+            and (bool(rsvp and rsvp.has_place) or ctx["can_manage"] or ctx["can_run"]),
+            can_ask_for_support=live and bool(rsvp and rsvp.answer == Answer.YES),
+            places_left=(max(session.capacity - page.places_taken, 0) if session.capacity else None),
+            preparation_waiting=not page.preparation and timezone.now() < page.preparation_opens_at,
+            my_checkin=can_answer and _checkin_is_open(session),
+        )
+        return ctx
+
+
+class AnswerView(SessionPermissionMixin, View):
+    """A one-tap answer from the session page or the home page."""
+
+    permission = "session.answer"
+    http_method_names = ["post"]
+
+    def _back(self):
+        nxt = self.request.POST.get("next", "")
+        if nxt and url_has_allowed_host_and_scheme(
+            nxt, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return redirect(nxt)
+        return redirect(self.session)
+
+    def post(self, request, *args, **kwargs):
+        try:
+            result = services.rsvp_answer(
+                session=self.session, user=request.user, answer=request.POST.get("answer", "")
+            )
+        except ValidationError as e:
+            messages.error(request, _error_text(e))
+            return self._back()
+        answer = result.rsvp.answer
+        if result.waitlisted:
+            position = selectors.waiting_list_position(rsvp=result.rsvp)
+            messages.success(
+                request,
+                f"This session is full. You are on the waiting list, number {position}. "
+                "We will tell you if a place comes free.",
+            )
+        elif answer == Answer.YES:
+            messages.success(request, "You said yes. See you there!")
+        elif answer == Answer.MAYBE:
+            messages.success(request, "You said maybe. You can change your answer until the session starts.")
+        else:
+            messages.success(request, "You said you can't come. Thank you for letting us know.")
+        return self._back()
+
+
+class SupportRequestView(SessionPermissionMixin, FormView):
+    """Ask for help to get to a session: childcare, travel, an interpreter, access needs, or a one-to-one."""
+
+    permission = "session.answer"
+    template_name = "sessions_app/member/support_request.html"
+    form_class = SupportRequestForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        rsvp = selectors.rsvp_of(session=self.session, user=self.request.user)
+        ctx["said_yes"] = bool(rsvp and rsvp.answer == Answer.YES)
+        ctx["open"] = self.session.is_published and not self.session.has_started
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            request = services.support_request_create(
+                session=self.session, user=self.request.user, **form.service_arguments()
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, _renamed(e))
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Thank you. We have asked the facilitators about {request.get_kind_display().lower()}. "
+            "We will tell you when they have decided.",
+        )
+        return redirect(self.session)
+
+
+class SupportRequestWithdrawView(LoginRequiredMixin, View):
+    """Only the person who asked can withdraw their request (others in the organisation: 403; outside: 404)."""
+
+    http_method_names = ["post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        try:
+            self.support_request = SupportRequest.objects.select_related(
+                "session", "session__group", "session__group__organisation"
+            ).get(pk=kwargs["request_id"])
+        except SupportRequest.DoesNotExist:
+            raise Http404("Not found") from None
+        session = self.support_request.session
+        require(request.user, "session.view", session, organisation_id=session.group.organisation_id)
+        if self.support_request.user_id != request.user.pk:
+            raise PermissionDenied("Only the person who asked can withdraw a request.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        support_request = self.support_request
+        try:
+            support_request = services.support_request_withdraw(request=support_request, acting_user=request.user)
+        except ValidationError as e:
+            messages.error(request, _error_text(e))
+            return redirect(support_request.session)
+        if support_request.status == SupportRequest.Status.WITHDRAWN:
+            messages.success(request, f"Your request for {support_request.get_kind_display().lower()} is withdrawn.")
+        else:
+            messages.error(
+                request,
+                "This request has already been decided, so it cannot be withdrawn here. Please speak to a facilitator.",
+            )
+        return redirect(support_request.session)
+
+
+class SessionIcsView(SessionPermissionMixin, View):
+    """One session as a calendar file. The joining link only for people with a place."""
+
+    permission = "session.view"
+
     def get(self, request, *args, **kwargs):
-        return HttpResponse(status=501)
+        rsvp = selectors.rsvp_of(session=self.session, user=request.user)
+        content = calendar.single(self.session, show_link=bool(rsvp and rsvp.has_place))
+        response = HttpResponse(content, content_type=ICS_CONTENT_TYPE)
+        filename = f"{slugify(self.session.title) or 'session'}-{timezone.localdate(self.session.starts_at)}.ics"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
-class SessionDetailView(_Placeholder):
-    pass
+class CalendarSettingsView(LoginRequiredMixin, TemplateView):
+    """The person's private calendar address, and a way to replace it if it has been shared by mistake."""
+
+    template_name = "sessions_app/member/calendar_settings.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        feed = services.calendar_feed_get_or_create(user=self.request.user)
+        address = self.request.build_absolute_uri(reverse("sessions_app:calendar_feed", args=[feed.token]))
+        ctx.update(feed=feed, address=address, webcal_address="webcal://" + address.split("://", 1)[1])
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        services.calendar_feed_renew(user=request.user)
+        messages.success(
+            request,
+            "You have a new calendar address. The old one has stopped working: add the new one to your calendar.",
+        )
+        return redirect("sessions_app:calendar")
 
 
-class AnswerView(_Placeholder):
-    pass
+class CalendarFeedView(View):
+    """No sign-in (calendar apps cannot sign in): the secret token in the address is the proof."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request, *args, **kwargs):
+        user = selectors.calendar_feed_owner(token=kwargs["token"])
+        if user is None:
+            raise Http404("Not found")
+        content = calendar.feed(
+            selectors.calendar_sessions(user=user),
+            name="My coprod sessions",
+            yes_session_ids=selectors.session_ids_with_place(user=user),
+        )
+        response = HttpResponse(content, content_type=ICS_CONTENT_TYPE)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
-class SupportRequestView(_Placeholder):
-    pass
+class SelfCheckInView(SessionPermissionMixin, FormView):
+    """The member's own phone: check in (with an optional feeling), then check out at the end."""
 
+    permission = "session.answer"
+    template_name = "sessions_app/member/self_checkin.html"
 
-class SupportRequestWithdrawView(_Placeholder):
-    pass
+    def _checkin(self):
+        if not hasattr(self, "_checkin_cache"):
+            self._checkin_cache = selectors.checkin_of(session=self.session, user=self.request.user)
+        return self._checkin_cache
 
+    def get_form_class(self):
+        return SelfCheckOutForm if self._checkin() else SelfCheckInForm
 
-class SessionIcsView(_Placeholder):
-    pass
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            checkin=self._checkin(),
+            window_open=_checkin_is_open(self.session),
+            too_early=timezone.now() < self.session.starts_at - services.CHECKIN_OPENS_BEFORE,
+            opens_at=self.session.starts_at - services.CHECKIN_OPENS_BEFORE,
+            closes_at=self.session.ends_at + services.CHECKOUT_CLOSES_AFTER,
+        )
+        return ctx
 
-
-class CalendarSettingsView(_Placeholder):
-    pass
-
-
-class CalendarFeedView(_Placeholder):
-    pass
-
-
-class SelfCheckInView(_Placeholder):
-    pass
+    def form_valid(self, form):
+        user = self.request.user
+        feeling = form.cleaned_data.get("feeling")
+        try:
+            if isinstance(form, SelfCheckOutForm):
+                services.checkout_record(
+                    session=self.session,
+                    person=user,
+                    acting_user=user,
+                    feeling=feeling,
+                    wants_to_talk=form.cleaned_data["wants_to_talk"],
+                )
+            else:
+                services.checkin_record(session=self.session, person=user, acting_user=user, feeling=feeling)
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        if isinstance(form, SelfCheckOutForm):
+            text = "You have checked out. Thank you for coming."
+            if form.cleaned_data["wants_to_talk"]:
+                text += " A facilitator will get in touch within two working days."
+        else:
+            text = "You have checked in. Welcome!"
+        messages.success(self.request, text)
+        return redirect("sessions_app:self_checkin", session_id=self.session.pk)
