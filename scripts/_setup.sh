@@ -16,15 +16,16 @@ fi
 
 PYTHON="${PYTHON:-python3.11}"
 command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
-if [ ! -x .venv/bin/python ]; then
-  echo "Creating a virtual environment in .venv with $("$PYTHON" --version)"
-  "$PYTHON" -m venv .venv
+VENV="${VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "Creating a virtual environment in $VENV with $("$PYTHON" --version)"
+  "$PYTHON" -m venv "$VENV"
 fi
-stamp=.venv/.coprod-installed
+stamp="$VENV/.coprod-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "Installing Python packages (a minute on a fresh machine)"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  "$VENV/bin/python" -m pip install --quiet --upgrade pip
+  "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
   touch "$stamp"
 fi
 if [ ! -f node_modules/bootstrap/dist/css/bootstrap.min.css ] || [ package.json -nt node_modules/bootstrap/package.json ]; then

@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COPROD_NEEDS_BROWSER=1 source scripts/_setup.sh
 export DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/coprod}"
-exec .venv/bin/python -m pytest "$@"
+exec "$VENV/bin/python" -m pytest "$@"
