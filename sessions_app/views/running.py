@@ -1,45 +1,495 @@
-"""Being written: each view below is a placeholder until its area lands."""
+"""On the day and after: the check-in screen, the support and follow-up queues, the debrief, decisions, actions
+and wins, and the group's "you said, we did" timeline. Thin views: the permission mechanism finds the object,
+one service writes, selectors read."""
 
-from django.http import HttpResponse
-from django.views import View
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.generic import FormView, TemplateView
 
+from groups.permissions import GroupPermissionMixin, PermissionMixin, has_perm, require
+from groups.views import _apply_validation_error
 
-class _Placeholder(View):
-    def get(self, request, *args, **kwargs):
-        return HttpResponse(status=501)
-
-
-class CheckInScreenView(_Placeholder):
-    pass
-
-
-class DebriefView(_Placeholder):
-    pass
-
-
-class RecordOutcomesView(_Placeholder):
-    pass
-
-
-class SupportQueueView(_Placeholder):
-    pass
-
-
-class SupportDecideView(_Placeholder):
-    pass
-
-
-class FollowUpQueueView(_Placeholder):
-    pass
-
-
-class FollowUpCloseView(_Placeholder):
-    pass
+from .. import selectors, services
+from ..forms.running import (
+    ActionForm,
+    ActionStatusForm,
+    CheckInForm,
+    CheckOutForm,
+    DebriefForm,
+    DecisionForm,
+    FollowUpCloseForm,
+    SupportDecisionForm,
+    WinForm,
+    pounds_text,
+)
+from ..models import Action, FollowUp, SupportRequest
+from ..permissions import SessionPermissionMixin
 
 
-class GroupTimelineView(_Placeholder):
-    pass
+def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
+    """Service errors name model fields (amount_pence); a form may call the same thing differently."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError({names.get(k, k): v for k, v in error.error_dict.items()})
 
 
-class ActionStatusView(_Placeholder):
-    pass
+def _safe_next(request, url: str | None, default: str) -> str:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=False):
+        return url
+    return default
+
+
+class SessionObjectPermissionMixin(PermissionMixin):
+    """Views on one thing that belongs to a session (a support request, a follow-up, an action).
+    ``get_permission_object`` loads it, sets ``self.session`` and returns what the permission is checked on;
+    the organisation is the session's group's, so another organisation's thing is a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.permission_object = self.get_permission_object()
+        require(
+            request.user, self.permission, self.permission_object, organisation_id=self.session.group.organisation_id
+        )
+        return super(PermissionMixin, self).dispatch(request, *args, **kwargs)
+
+
+# --- the check-in screen -----------------------------------------------------------------------------------
+
+
+class CheckInScreenView(SessionPermissionMixin, TemplateView):
+    """The facilitator's tablet on the day: one tap checks a person in or out. Feelings are shown here only."""
+
+    permission = "session.run"
+    template_name = "sessions_app/running/checkin_screen.html"
+    FORMS = {"checkin": CheckInForm, "checkout": CheckOutForm}
+
+    error_person_id = None
+    error_form = None
+
+    @staticmethod
+    def _prefix(action: str, person_id: int) -> str:
+        return f"{'in' if action == 'checkin' else 'out'}-{person_id}"
+
+    def _window(self):
+        session = self.session
+        opens_at = session.starts_at - services.CHECKIN_OPENS_BEFORE
+        closes_at = session.ends_at + services.CHECKOUT_CLOSES_AFTER
+        now = timezone.now()
+        if not session.is_published:
+            state = "not_published"
+        elif now < opens_at:
+            state = "not_yet"
+        elif now > closes_at:
+            state = "closed"
+        else:
+            state = "open"
+        return state, opens_at, closes_at
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        session = self.session
+        state, opens_at, closes_at = self._window()
+        expected, walk_ins = [], []
+        counts = {"expected": 0, "checked_in": 0, "checked_out": 0}
+        error_shown = False
+        for row in selectors.checkin_rows(session=session):
+            person_id = row.membership.user_id
+            name = row.membership.user.display_name
+            checkin = row.checkin
+            counts["expected"] += row.expected
+            counts["checked_in"] += checkin is not None
+            counts["checked_out"] += bool(checkin and checkin.checked_out_at)
+            if person_id == self.error_person_id:
+                form, error_shown = self.error_form, True
+            elif checkin is None:
+                form = CheckInForm(
+                    prefix=self._prefix("checkin", person_id), initial={"person": person_id}, person_name=name
+                )
+            elif checkin.checked_out_at is None:
+                form = CheckOutForm(
+                    prefix=self._prefix("checkout", person_id), initial={"person": person_id}, person_name=name
+                )
+            else:
+                form = None
+            show_form = form is not None and (state in ("open", "not_yet") or form.is_bound)
+            (expected if row.expected else walk_ins).append(
+                {"row": row, "form": form, "show_form": show_form, "checking_out": isinstance(form, CheckOutForm)}
+            )
+        ctx.update(
+            expected_rows=expected,
+            walk_in_rows=walk_ins,
+            counts=counts,
+            window=state,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            # An error about someone not on the screen (not a member of the group) is shown at the top.
+            page_error_form=self.error_form if self.error_form is not None and not error_shown else None,
+            attendance=list(selectors.attendance(session=session)) if session.has_ended else None,
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        action = request.POST.get("action", "")
+        raw_person = request.POST.get("person", "")
+        form_class = self.FORMS.get(action)
+        if form_class is None or not (raw_person.isascii() and raw_person.isdigit() and len(raw_person) <= 9):
+            return HttpResponseBadRequest("Choose a person to check in or out.")
+        person_id = int(raw_person)
+        person = get_user_model().objects.filter(pk=person_id).first()
+        form = form_class(
+            request.POST, prefix=self._prefix(action, person_id), person_name=person.display_name if person else ""
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if person is None:
+                    raise ValidationError("Only members of this group can be checked in.")
+                if action == "checkin":
+                    services.checkin_record(
+                        session=self.session, person=person, acting_user=request.user, feeling=data["feeling"]
+                    )
+                    messages.success(request, f"{person.display_name} is checked in.")
+                else:
+                    services.checkout_record(
+                        session=self.session,
+                        person=person,
+                        acting_user=request.user,
+                        feeling=data["feeling"],
+                        wants_to_talk=data["wants_to_talk"],
+                    )
+                    messages.success(request, f"{person.display_name} is checked out.")
+            except ValidationError as e:
+                _apply_validation_error(form, e)
+            else:
+                url = reverse("sessions_app:checkin_screen", args=[self.session.pk])
+                return redirect(f"{url}#person-{person_id}")
+        self.error_person_id, self.error_form = person_id, form
+        return self.render_to_response(self.get_context_data())
+
+
+# --- support requests ----------------------------------------------------------------------------------------
+
+
+class SupportQueueView(LoginRequiredMixin, TemplateView):
+    """Support requests in the groups a person manages, grouped by session; decided ones on their own tabs."""
+
+    template_name = "sessions_app/running/support_queue.html"
+    TABS = [
+        (SupportRequest.Status.PENDING, "Waiting for a decision"),
+        (SupportRequest.Status.APPROVED, "Approved"),
+        (SupportRequest.Status.DECLINED, "Not approved"),
+    ]
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not selectors.managed_group_ids(request.user):
+            raise PermissionDenied("Only the facilitators of a group and organisation admins see support requests.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status", SupportRequest.Status.PENDING)
+        if status not in dict(self.TABS):
+            status = SupportRequest.Status.PENDING
+        pending = status == SupportRequest.Status.PENDING
+        queue = selectors.support_queue(user=self.request.user, status=status).select_related("decided_by")
+        sessions, by_session = [], {}
+        for item in queue:
+            if pending:
+                item.decide_form = SupportDecisionForm(
+                    prefix=f"req-{item.pk}", initial={"amount": pounds_text(item.expected_cost_pence)}
+                )
+            if item.session_id not in by_session:
+                by_session[item.session_id] = {"session": item.session, "requests": []}
+                sessions.append(by_session[item.session_id])
+            by_session[item.session_id]["requests"].append(item)
+        ctx.update(tabs=self.TABS, status=status, pending=pending, sessions=sessions)
+        return ctx
+
+
+class SupportDecideView(SessionObjectPermissionMixin, FormView):
+    """Approve (with an amount in pounds, the expected cost unless changed) or decline with a reason."""
+
+    permission = "session.manage"
+    template_name = "sessions_app/running/support_decide.html"
+    form_class = SupportDecisionForm
+
+    def get_permission_object(self):
+        self.support_request = (
+            SupportRequest.objects.select_related("session", "session__group", "session__group__organisation", "user")
+            .filter(pk=self.kwargs["request_id"])
+            .first()
+        )
+        if self.support_request is None:
+            raise Http404("Not found")
+        self.session = self.support_request.session
+        return self.session
+
+    def get_prefix(self):
+        return f"req-{self.support_request.pk}"
+
+    def get_initial(self):
+        return {"amount": pounds_text(self.support_request.expected_cost_pence)}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(item=self.support_request, session=self.session)
+        return ctx
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        approve = data["decision"] == "approve"
+        item = self.support_request
+        try:
+            services.support_request_decide(
+                request=item,
+                approve=approve,
+                acting_user=self.request.user,
+                reason=data["reason"],
+                amount_pence=data["amount"] if approve else None,
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, _renamed(e, {"amount_pence": "amount", "decision_reason": "reason"}))
+            return self.form_invalid(form)
+        what = f"{item.get_kind_display().lower()} for {item.user.display_name}"
+        messages.success(
+            self.request,
+            f"Approved: {what}. They have been told." if approve else f"Not approved: {what}. They have been told why.",
+        )
+        return redirect("sessions_app:support_queue")
+
+
+# --- follow-ups ----------------------------------------------------------------------------------------------
+
+
+class FollowUpQueueView(LoginRequiredMixin, TemplateView):
+    """People to call back: those who asked to talk, and those who left feeling low."""
+
+    template_name = "sessions_app/running/follow_up_queue.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not selectors.managed_group_ids(user)
+            and not selectors.follow_up_queue(user=user, include_closed=True).exists()
+        ):
+            raise PermissionDenied("Only facilitators see follow-ups.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        show_closed = self.request.GET.get("show") == "closed"
+        queue = selectors.follow_up_queue(user=self.request.user, include_closed=show_closed)
+        if show_closed:
+            queue = queue.filter(closed_at__isnull=False).select_related("closed_by").order_by("-closed_at")
+        ctx.update(follow_ups=list(queue), show_closed=show_closed, today=timezone.localdate())
+        return ctx
+
+
+class FollowUpCloseView(SessionObjectPermissionMixin, FormView):
+    """The facilitator it is assigned to (or a group manager) closes a follow-up with a short note."""
+
+    permission = "follow_up.close"
+    template_name = "sessions_app/running/follow_up_close.html"
+    form_class = FollowUpCloseForm
+
+    def get_permission_object(self):
+        self.follow_up = (
+            FollowUp.objects.select_related("session", "session__group", "person", "assigned_to", "closed_by")
+            .filter(pk=self.kwargs["follow_up_id"])
+            .first()
+        )
+        if self.follow_up is None:
+            raise Http404("Not found")
+        self.session = self.follow_up.session
+        return self.follow_up
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(follow_up=self.follow_up, today=timezone.localdate())
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            services.follow_up_close(
+                follow_up=self.follow_up, note=form.cleaned_data["note"], acting_user=self.request.user
+            )
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, f"The follow-up with {self.follow_up.person.display_name} is closed.")
+        return redirect("sessions_app:follow_ups")
+
+
+# --- after the session: debrief, decisions, actions, wins ----------------------------------------------------
+
+
+class DebriefView(SessionPermissionMixin, FormView):
+    """Everyone running the session can read the debrief; the lead facilitator (or the organisation admin)
+    writes it."""
+
+    permission = "session.run"
+    template_name = "sessions_app/running/debrief.html"
+    form_class = DebriefForm
+
+    def post(self, request, *args, **kwargs):
+        if not has_perm(request.user, "session.debrief", self.session):
+            raise PermissionDenied("Only the lead facilitator can record the debrief.")
+        return super().post(request, *args, **kwargs)
+
+    @property
+    def page(self):
+        if not hasattr(self, "_page"):
+            self._page = selectors.debrief_page(session=self.session)
+        return self._page
+
+    def get_initial(self):
+        debrief = self.page.debrief
+        if debrief is None:
+            return {}
+        return {"went_well": debrief.went_well, "was_hard": debrief.was_hard, "to_change": debrief.to_change}
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            page=self.page,
+            overdue=self.page.debrief is None
+            and self.session.is_published
+            and timezone.now() > self.session.debrief_due_at,
+        )
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            services.debrief_record(session=self.session, acting_user=self.request.user, **form.cleaned_data)
+        except ValidationError as e:
+            _apply_validation_error(form, e)
+            return self.form_invalid(form)
+        messages.success(self.request, "The debrief is saved.")
+        return redirect("sessions_app:debrief", session_id=self.session.pk)
+
+
+class RecordOutcomesView(SessionPermissionMixin, TemplateView):
+    """Three small forms on one page: a decision, an action, a win. A hidden ``form`` field says which."""
+
+    permission = "session.manage"
+    template_name = "sessions_app/running/record.html"
+    FORMS = {"decision": DecisionForm, "action": ActionForm, "win": WinForm}
+
+    def _forms(self, sent: str | None = None, data=None) -> dict:
+        members = selectors.group_active_members(group=self.group)
+        built = {}
+        for name, form_class in self.FORMS.items():
+            kwargs = {"members": members} if form_class is ActionForm else {}
+            built[name] = form_class(data, **kwargs) if name == sent else form_class(**kwargs)
+        return built
+
+    def get_context_data(self, forms=None, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        forms = forms or self._forms()
+        outcomes = selectors.session_outcomes(session=self.session)
+        here = reverse("sessions_app:record", args=[self.session.pk])
+        for action in outcomes.actions:
+            action.status_form = ActionStatusForm(
+                prefix=f"a{action.pk}", initial={"status": action.status, "next": here}
+            )
+        ctx.update(
+            decision_form=forms["decision"],
+            action_form=forms["action"],
+            win_form=forms["win"],
+            outcomes=outcomes,
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        sent = request.POST.get("form")
+        if sent not in self.FORMS:
+            return HttpResponseBadRequest("Choose what to record: a decision, an action or a win.")
+        forms = self._forms(sent, request.POST)
+        form = forms[sent]
+        if form.is_valid():
+            data, user, session = form.cleaned_data, request.user, self.session
+            try:
+                if sent == "decision":
+                    services.decision_record(
+                        session=session, proposal=data["proposal"], outcome=data["outcome"], acting_user=user
+                    )
+                elif sent == "action":
+                    services.action_record(
+                        session=session,
+                        description=data["description"],
+                        owner=data["owner"],
+                        due_on=data["due_on"],
+                        acting_user=user,
+                    )
+                else:
+                    services.win_record(session=session, description=data["description"], acting_user=user)
+            except ValidationError as e:
+                _apply_validation_error(form, e)
+            else:
+                messages.success(request, {"decision": "Decision", "action": "Action", "win": "Win"}[sent] + " saved.")
+                return redirect(reverse("sessions_app:record", args=[session.pk]) + f"#recorded-{sent}s")
+        return self.render_to_response(self.get_context_data(forms=forms))
+
+
+class ActionStatusView(SessionObjectPermissionMixin, TemplateView):
+    """The action's owner, or whoever manages the group, says how an action is going."""
+
+    permission = "action.update"
+    template_name = "sessions_app/running/action_status.html"
+    http_method_names = ["post"]
+
+    def get_permission_object(self):
+        self.action = (
+            Action.objects.select_related("session", "session__group", "owner")
+            .filter(pk=self.kwargs["action_id"])
+            .first()
+        )
+        if self.action is None:
+            raise Http404("Not found")
+        self.session = self.action.session
+        return self.action
+
+    def post(self, request, *args, **kwargs):
+        action = self.action
+        form = ActionStatusForm(request.POST, prefix=f"a{action.pk}")
+        default = reverse("sessions_app:timeline", args=[self.session.group_id])
+        if form.is_valid():
+            try:
+                services.action_set_status(action=action, status=form.cleaned_data["status"], acting_user=request.user)
+            except ValidationError as e:
+                _apply_validation_error(form, e)
+            else:
+                messages.success(request, f"Progress saved: {action.get_status_display().lower()}.")
+                return redirect(_safe_next(request, form.cleaned_data["next"], default))
+        return self.render_to_response({"form": form, "action": action, "session": self.session, "back_url": default})
+
+
+# --- the group's timeline ------------------------------------------------------------------------------------
+
+
+class GroupTimelineView(GroupPermissionMixin, TemplateView):
+    """ "You said, we did": every member sees what the group's sessions decided, set in motion and changed."""
+
+    permission = "group.view"
+    template_name = "sessions_app/running/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        here = reverse("sessions_app:timeline", args=[self.group.pk])
+        entries = selectors.group_timeline(group=self.group)
+        for entry in entries:
+            item = entry.item
+            if entry.kind == "action" and (ctx["can_manage"] or item.owner_id == user.pk):
+                item.status_form = ActionStatusForm(prefix=f"a{item.pk}", initial={"status": item.status, "next": here})
+        ctx["entries"] = entries
+        return ctx

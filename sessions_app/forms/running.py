@@ -1,0 +1,233 @@
+"""Input checks for running a session: check-in and check-out, support decisions, follow-ups, the debrief,
+decisions, actions and wins. Forms check the input; the services keep the rules."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+from ..models import Action, CheckIn
+
+FEELING_CHOICES = [(value, words) for value, words in CheckIn.FEELINGS]
+
+
+class SharedPageForm(forms.Form):
+    """A form that shares its page with others of its kind. Its fields carry a prefix, so every id on the page
+    is unique and the error summary links land on the right field; the fields named in ``plain_names`` keep
+    their plain names, so the view can tell which form (and whose) was sent."""
+
+    plain_names: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.plain_names:
+            self.fields[name].widget.attrs["id"] = f"id_{self.prefix or 'form'}-{name}"
+
+    def add_prefix(self, field_name):
+        if field_name in self.plain_names:
+            return field_name
+        return super().add_prefix(field_name)
+
+
+def _feeling_field(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=FEELING_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose how they feel from the five words."},
+    )
+
+
+class _PersonForm(SharedPageForm):
+    """One per person on the check-in screen; the labels name the person, since many forms share the page."""
+
+    plain_names = ("action", "person")
+    feeling_label = "How is {name} feeling? (optional)"
+
+    def __init__(self, *args, person_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        name = person_name or "this person"
+        self.fields["feeling"].label = self.feeling_label.format(name=name)
+        if "wants_to_talk" in self.fields:
+            self.fields["wants_to_talk"].label = f"{name[:1].upper()}{name[1:]} would like to talk afterwards"
+
+
+class CheckInForm(_PersonForm):
+    action = forms.CharField(widget=forms.HiddenInput, initial="checkin")
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    feeling = _feeling_field("How are they feeling? (optional)")
+
+
+class CheckOutForm(_PersonForm):
+    feeling_label = "How is {name} feeling now? (optional)"
+
+    action = forms.CharField(widget=forms.HiddenInput, initial="checkout")
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    feeling = _feeling_field("How are they feeling now? (optional)")
+    wants_to_talk = forms.BooleanField(label="Would like to talk afterwards", required=False)
+
+
+# --- support requests --------------------------------------------------------------------------------------
+
+
+def pounds_text(pence: int | None) -> str:
+    """1250 -> "12.50", for a form field people can read and change."""
+    if pence is None:
+        return ""
+    return f"{Decimal(pence) / 100:.2f}"
+
+
+class SupportDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve"), ("decline", "Decline")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve or decline."},
+    )
+    amount = forms.CharField(
+        label="Amount to pay, in pounds",
+        required=False,
+        max_length=12,
+        help_text="Only if you approve. For example 12.50. Leave blank to pay the expected cost.",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=2000,
+        help_text="Needed if you decline: the parent or carer will see it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_amount(self) -> int | None:
+        """Pounds as typed ("12.50", "£12", "1,200") to whole pence; blank means the expected cost."""
+        text = self.cleaned_data["amount"].strip().replace("£", "").replace(",", "").strip()
+        if not text:
+            return None
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise forms.ValidationError("Enter an amount in pounds, like 12.50.") from None
+        if not value.is_finite() or value < 0:
+            raise forms.ValidationError("Enter an amount in pounds, like 12.50.")
+        if value != value.quantize(Decimal("0.01")):
+            raise forms.ValidationError("Enter pounds and pence, like 12.50: no more than two numbers after the dot.")
+        if value > Decimal("100000"):
+            raise forms.ValidationError("Enter an amount under £100,000.")
+        return int(value * 100)
+
+
+# --- follow-ups, debrief -----------------------------------------------------------------------------------
+
+
+class FollowUpCloseForm(forms.Form):
+    note = forms.CharField(
+        label="What happened",
+        help_text="A short note: for example, when you spoke and anything agreed.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": "Write a short note about how the follow-up went."},
+    )
+
+
+class DebriefForm(forms.Form):
+    went_well = forms.CharField(
+        label="What went well",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write what went well."},
+    )
+    was_hard = forms.CharField(
+        label="What was hard",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write what was hard."},
+    )
+    to_change = forms.CharField(
+        label="What to change next time",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write what to change next time."},
+    )
+
+
+# --- decisions, actions, wins ------------------------------------------------------------------------------
+
+
+class DecisionForm(SharedPageForm):
+    plain_names = ("form",)
+
+    form = forms.CharField(widget=forms.HiddenInput, initial="decision")
+    proposal = forms.CharField(
+        label="What was proposed",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write what was proposed."},
+    )
+    outcome = forms.CharField(
+        label="What the group decided",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write what the group decided."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "decision")
+        super().__init__(*args, **kwargs)
+
+
+class ActionForm(SharedPageForm):
+    plain_names = ("form",)
+
+    form = forms.CharField(widget=forms.HiddenInput, initial="action")
+    description = forms.CharField(
+        label="What will be done",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write what will be done."},
+    )
+    owner = forms.ModelChoiceField(
+        label="Who will do it",
+        queryset=None,
+        empty_label="Choose a person",
+        error_messages={
+            "required": "Choose who will do it.",
+            "invalid_choice": "Choose someone from the group.",
+        },
+    )
+    due_on = forms.DateField(
+        label="Done by (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date, like 31/03/2030."},
+    )
+
+    def __init__(self, *args, members=None, **kwargs):
+        kwargs.setdefault("prefix", "action")
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = members
+
+
+class WinForm(SharedPageForm):
+    plain_names = ("form",)
+
+    form = forms.CharField(widget=forms.HiddenInput, initial="win")
+    description = forms.CharField(
+        label="What changed for the better",
+        help_text='For example: "You said the letters were hard to read, so we rewrote them."',
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write what changed for the better."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "win")
+        super().__init__(*args, **kwargs)
+
+
+class ActionStatusForm(SharedPageForm):
+    """One per action on a page, so each carries the action's id as its prefix; ``next`` is where to go back to."""
+
+    plain_names = ("next",)
+
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+    status = forms.ChoiceField(
+        label="Progress",
+        choices=Action.Status.choices,
+        error_messages={"required": "Choose a status.", "invalid_choice": "Choose a status from the list."},
+    )
