@@ -17,6 +17,8 @@ from .services import facilitator_rule_problems, quorum_record
 
 QUORUM_CHECK_HOURS = (72, 24)
 WATCH_DAYS = 14
+# Nobody is chased within two days of their invitation, e.g. for a session published four days before.
+CHASER_MIN_GAP = timedelta(days=2)
 
 
 def _upcoming(now: datetime, within: timedelta):
@@ -47,8 +49,9 @@ def reminders_run(*, now: datetime | None = None) -> ReminderRun:
         rules = settings_cache.setdefault(org_id, reminder_settings_for(org_id))
         to_go = session.starts_at - now
         with transaction.atomic():
-            if to_go <= timedelta(days=rules.chaser_days_before) and to_go > timedelta(
-                days=rules.first_reminder_days_before
+            invited_long_enough = session.published_at is None or now - session.published_at >= CHASER_MIN_GAP
+            if invited_long_enough and timedelta(days=rules.first_reminder_days_before) < to_go <= timedelta(
+                days=rules.chaser_days_before
             ):
                 result.chasers += notify.chaser(session=session)
             if to_go <= timedelta(hours=rules.last_reminder_hours_before):

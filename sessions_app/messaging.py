@@ -126,7 +126,9 @@ def message_deliver(*, message_id: int) -> str:
     now = timezone.now()
     with transaction.atomic():
         message = (
-            Message.objects.select_for_update(skip_locked=True)
+            # Lock only the message row: the claim. Locking the joined person row too would skip a message
+            # nobody has claimed whenever another message to the same person is being claimed.
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("person")
             .filter(pk=message_id, status__in=[Message.Status.PENDING, Message.Status.HELD], send_after__lte=now)
             .first()

@@ -52,7 +52,13 @@ class Command(BaseCommand):
             self.stdout.write(f"New alerts: {len(checks.facilitator_watch_run())}")
         else:
             messaging.messages_sweep_stuck()
-            due = messaging.messages_due()
-            for message_id in due:
-                messaging.message_deliver(message_id=message_id)
-            self.stdout.write(f"Messages delivered now: {len(due)}")
+            sent = retrying = 0
+            for message_id in messaging.messages_due():
+                # One failing message must not stop the rest; it stays pending with a backoff, as in the task.
+                try:
+                    sent += messaging.message_deliver(message_id=message_id) == "sent"
+                except messaging.DeliveryFailed:
+                    retrying += 1
+            self.stdout.write(
+                f"Messages delivered now: {sent}" + (f"; failed, to retry: {retrying}" if retrying else "")
+            )
