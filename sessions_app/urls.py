@@ -33,6 +33,11 @@ urlpatterns = [
     path("calendar/", member.CalendarSettingsView.as_view(), name="calendar"),
     path("calendar/<str:token>.ics", member.CalendarFeedView.as_view(), name="calendar_feed"),
     path("sessions/<int:session_id>/check-in/me/", member.SelfCheckInView.as_view(), name="self_checkin"),
+    path(
+        "sessions/<int:session_id>/preparation/<int:material_id>/file/",
+        member.PreparationFileView.as_view(),
+        name="preparation_file",
+    ),
     # running: on the day and after
     path("sessions/<int:session_id>/check-in/", running.CheckInScreenView.as_view(), name="checkin_screen"),
     path("sessions/<int:session_id>/debrief/", running.DebriefView.as_view(), name="debrief"),

@@ -5,7 +5,7 @@ writes, selectors read."""
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -286,3 +286,22 @@ class SelfCheckInView(SessionPermissionMixin, FormView):
             text = "You have checked in. Welcome!"
         messages.success(self.request, text)
         return redirect("sessions_app:self_checkin", session_id=self.session.pk)
+
+
+class PreparationFileView(SessionPermissionMixin, View):
+    """Preparation files are never public: members download them through this view, which checks the person
+    may see the session and that the material is shared yet (managers see it any time)."""
+
+    permission = "session.view"
+
+    def get(self, request, *args, **kwargs):
+        can_manage = has_perm(request.user, "session.manage", self.session)
+        page = selectors.session_page(session=self.session, user=request.user, can_manage=can_manage)
+        material = next((m for m in page.preparation if m.pk == kwargs["material_id"] and m.file), None)
+        if material is None:
+            raise Http404("Not found")
+        try:
+            handle = material.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("Not found") from None
+        return FileResponse(handle, as_attachment=True, filename=material.file.name.rsplit("/", 1)[-1])
