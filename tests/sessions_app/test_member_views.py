@@ -329,7 +329,10 @@ def test_session_page_shows_preparation_only_from_n_days_before(
 
     page = text_of(response)
     assert "Last year's programme" in page and "Have a look at what we ran last summer." in page
-    assert re.search(r'<a href="/media/preparation/\d+/\w+/programme\.pdf" download>', html_of(response))
+    # the file comes through the permission-checked download, never a public /media/ address
+    material = session.preparation.get()
+    assert f'href="/sessions/{session.pk}/preparation/{material.pk}/file/"' in html_of(response)
+    assert "/media/" not in html_of(response)
 
 
 def test_managers_see_preparation_before_it_opens(client, facilitator, session):
