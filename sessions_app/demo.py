@@ -179,11 +179,43 @@ def seed_sessions(ctx):
         agenda=["Check-in", "The eight principles", "Check-out"],
     )
 
+    # Finance committee: two meetings already held (one quorate, one not) for the attendance record.
+    for weeks_ago, came in ((12, [parents[1], parents[7], parents[10]]), (6, [parents[7]])):
+        day = today - timedelta(weeks=weeks_ago)
+        held = services.session_create(
+            group=finance,
+            acting_user=facs[0],
+            title="Finance committee meeting",
+            format=Session.Format.IN_PERSON,
+            purpose="Agree spending on parent-led projects.",
+            venue=hub,
+            starts_at=_at(day, 17, 30),
+            ends_at=_at(day, 19),
+            lead=facs[0],
+            supports=[facs[2]],
+        )[0]
+        Session.objects.filter(pk=held.pk).update(
+            status=Session.Status.PUBLISHED, published_at=held.starts_at - timedelta(days=14)
+        )
+        for n, p in enumerate(came):
+            CheckIn.objects.create(
+                session=held, user=p, checked_in_by=facs[0], checked_in_at=held.starts_at + timedelta(minutes=n)
+            )
+        record = services.quorum_record(session=held)
+        Decision.objects.create(
+            session=held,
+            recorded_by=facs[0],
+            recorded_at=held.ends_at,
+            needs_confirmation=not record.quorate,
+            proposal="Fund the dads' walking group for another year.",
+            outcome="Agreed.",
+        )
+
     # Finance committee: in three days, quorum two parents, only one has said yes so far.
     meeting = services.session_create(
         group=finance,
         acting_user=facs[0],
-        title="Finance committee",
+        title="Quarterly spending meeting",
         format=Session.Format.IN_PERSON,
         purpose="Agree this quarter's spending on parent-led projects.",
         venue=hub,

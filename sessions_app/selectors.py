@@ -89,6 +89,8 @@ def upcoming_for_member(*, user, limit: int = 10):
         .select_related("group", "venue")
         .order_by("starts_at")
     )
+    my_place = SessionFacilitator.objects.filter(session=OuterRef("pk"), user=user, withdrawn_at__isnull=True)
+    qs = qs.annotate(my_facilitator_role=Subquery(my_place.values("role")[:1]))
     return list(with_my_answer(with_rule_and_places(qs), user)[:limit])
 
 

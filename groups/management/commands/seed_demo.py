@@ -110,7 +110,15 @@ class Command(BaseCommand):
             admin.save(update_fields=["is_staff", "is_superuser"])
 
         parents = [
-            self._person(_email("parent", i), full, preferred_name=pref, name_pronunciation=say, pronouns=pron)
+            self._person(
+                _email("parent", i),
+                full,
+                preferred_name=pref,
+                name_pronunciation=say,
+                pronouns=pron,
+                phone=f"07700 900{i:03d}",
+                contact_preference=("both" if i % 3 == 0 else "email"),
+            )
             for i, (full, pref, say, pron) in enumerate(PARENTS, start=1)
         ]
         pros = [self._person(_email("professional", i), full) for i, (full, _) in enumerate(PROFESSIONALS, start=1)]
