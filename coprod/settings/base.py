@@ -137,8 +137,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-ACCOUNT_RATE_LIMITS = {}  # an empty dict would switch limits off; replaced below with allauth's defaults
-del ACCOUNT_RATE_LIMITS  # keep allauth's built-in rate limits on
+# ACCOUNT_RATE_LIMITS is left unset on purpose: allauth's built-in limits (sign-in failures, code requests,
+# password resets) stay on. They count in the cache, which is Redis in production.
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "coprod: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
