@@ -7,9 +7,14 @@ from .models import (
     CheckIn,
     Debrief,
     Decision,
+    FacilitatorAlert,
     FollowUp,
     GlossaryTerm,
+    Message,
     PreparationMaterial,
+    QuorumCheck,
+    QuorumRecord,
+    ReminderSettings,
     Rsvp,
     Session,
     SessionFacilitator,
@@ -92,3 +97,52 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 for model in (Debrief, Decision, Action, Win):
     admin.site.register(model)
+
+
+@admin.register(ReminderSettings)
+class ReminderSettingsAdmin(admin.ModelAdmin):
+    list_display = [
+        "organisation",
+        "chaser_days_before",
+        "first_reminder_days_before",
+        "last_reminder_hours_before",
+        "quiet_from",
+        "quiet_until",
+    ]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Logs and records written by the checks: staff read them here; nobody edits them by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["person", "kind", "channel", "status", "session", "created_at", "sent_at", "attempts"]
+    list_filter = ["status", "channel", "kind"]
+    list_select_related = ["person", "session"]
+    search_fields = ["person__email", "person__full_name", "key"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(QuorumCheck)
+class QuorumCheckAdmin(ReadOnlyAdmin):
+    list_display = ["session", "hours_before", "parents_yes", "required", "met", "checked_at"]
+    list_select_related = ["session"]
+
+
+@admin.register(QuorumRecord)
+class QuorumRecordAdmin(ReadOnlyAdmin):
+    list_display = ["session", "parents_present", "required", "quorate", "recorded_at"]
+    list_select_related = ["session"]
+
+
+@admin.register(FacilitatorAlert)
+class FacilitatorAlertAdmin(ReadOnlyAdmin):
+    list_display = ["session", "problem", "raised_at"]
+    list_select_related = ["session"]
