@@ -2,11 +2,12 @@
 
 Forms check what was typed; the services keep the rules (who may ask, when check-in is open)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 
 from ..models import CheckIn, SupportKind, TravelMode
+from . import pounds_to_pence
 
 # The most we accept as an expected travel cost for one session; more is almost certainly a typing slip, and a
 # facilitator can sort out a genuinely large cost in person.
@@ -110,24 +111,14 @@ class SupportRequestForm(forms.Form):
         return [(kind, legends[kind], [self[name] for name in names]) for kind, names in FIELDS_FOR_KIND.items()]
 
     def clean_expected_cost(self):
-        raw = self.cleaned_data.get("expected_cost", "").strip().replace("£", "").replace(",", "").strip()
-        if not raw:
-            return None
-        try:
-            pounds = Decimal(raw)
-        except InvalidOperation:
-            raise forms.ValidationError("Enter the cost in pounds and pence, like 4.50.") from None
-        if not pounds.is_finite():
-            raise forms.ValidationError("Enter the cost in pounds and pence, like 4.50.")
-        if pounds < 0:
-            raise forms.ValidationError("The cost cannot be less than £0. Enter an amount like 4.50.")
-        if pounds > MAX_TRAVEL_POUNDS:
-            raise forms.ValidationError(
-                f"Enter an amount up to £{MAX_TRAVEL_POUNDS:.0f}. For a bigger cost, please speak to a facilitator."
-            )
-        if pounds != pounds.quantize(Decimal("0.01")):
-            raise forms.ValidationError("Enter pounds and pence with at most two numbers after the point, like 4.50.")
-        return int(pounds * 100)  # pence
+        return pounds_to_pence(
+            self.cleaned_data.get("expected_cost", ""),
+            what="the cost",
+            example="4.50",
+            maximum=MAX_TRAVEL_POUNDS,
+            too_much=f"Enter an amount up to £{MAX_TRAVEL_POUNDS:.0f}. "
+            "For a bigger cost, please speak to a facilitator.",
+        )
 
     def clean(self):
         cleaned = super().clean()

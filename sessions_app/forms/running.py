@@ -1,11 +1,12 @@
 """Input checks for running a session: check-in and check-out, support decisions, follow-ups, the debrief,
 decisions, actions and wins. Forms check the input; the services keep the rules."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 
 from ..models import Action, CheckIn
+from . import pounds_to_pence
 
 FEELING_CHOICES = [(value, words) for value, words in CheckIn.FEELINGS]
 
@@ -102,21 +103,14 @@ class SupportDecisionForm(forms.Form):
     )
 
     def clean_amount(self) -> int | None:
-        """Pounds as typed ("12.50", "£12", "1,200") to whole pence; blank means the expected cost."""
-        text = self.cleaned_data["amount"].strip().replace("£", "").replace(",", "").strip()
-        if not text:
-            return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise forms.ValidationError("Enter an amount in pounds, like 12.50.") from None
-        if not value.is_finite() or value < 0:
-            raise forms.ValidationError("Enter an amount in pounds, like 12.50.")
-        if value != value.quantize(Decimal("0.01")):
-            raise forms.ValidationError("Enter pounds and pence, like 12.50: no more than two numbers after the dot.")
-        if value > Decimal("100000"):
-            raise forms.ValidationError("Enter an amount under £100,000.")
-        return int(value * 100)
+        """Blank means the expected cost."""
+        return pounds_to_pence(
+            self.cleaned_data["amount"],
+            what="the amount",
+            example="12.50",
+            maximum=Decimal("100000"),
+            too_much="Enter an amount under £100,000.",
+        )
 
 
 # --- follow-ups, debrief -----------------------------------------------------------------------------------

@@ -826,8 +826,8 @@ def test_declining_with_a_reason_tells_the_parent_why(
 @pytest.mark.parametrize(
     "amount,message",
     [
-        ("twelve", "Enter an amount in pounds, like 12.50."),
-        ("-3", "Enter an amount in pounds, like 12.50."),
+        ("twelve", "Enter the amount in pounds and pence, like 12.50."),
+        ("-3", "The amount cannot be less than £0."),
         ("12.505", "Enter pounds and pence, like 12.50: no more than two numbers after the dot."),
     ],
 )
