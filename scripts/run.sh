@@ -8,7 +8,7 @@ export DJANGO_SETTINGS_MODULE=coprod.settings.local
 PORT="${PORT:-8000}"
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
-mkdir -p var/celery/queue var/celery/processed
+mkdir -p var/celery
 .venv/bin/celery -A coprod worker --beat --loglevel=INFO --concurrency=1 --logfile=var/celery/worker.log \
   --pidfile=var/celery/worker.pid --schedule=var/celery/beat-schedule &
 worker=$!

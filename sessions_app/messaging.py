@@ -108,9 +108,18 @@ def _queue_after_commit(message_id: int) -> None:
     if settings.MESSAGE_DELIVERY == "inline":
         transaction.on_commit(lambda: message_deliver(message_id=message_id))
     else:
-        from .tasks import deliver_message
+        transaction.on_commit(lambda: _queue(message_id))
 
-        transaction.on_commit(lambda: deliver_message.delay(message_id=message_id))
+
+def _queue(message_id: int) -> None:
+    """A broker that is down must not break the page that caused the message: the message stays pending and
+    the dispatcher (every minute) queues it once the broker is back."""
+    from .tasks import deliver_message
+
+    try:
+        deliver_message.delay(message_id=message_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the row is safe in the database
+        log.warning("Could not queue message %s now; the dispatcher will send it.", message_id, exc_info=True)
 
 
 class DeliveryFailed(Exception):

@@ -644,3 +644,29 @@ def test_an_answer_token_reads_back_and_a_tampered_one_does_not(session, parent)
     assert messaging.answer_token_read("not-a-token") is None
     link = messaging.answer_link(session=session, person=parent, answer="no")
     assert link.startswith("http://") and "/a/" in link
+
+
+def test_a_broker_that_is_down_leaves_the_message_pending_for_the_dispatcher(
+    settings, monkeypatch, make_user, django_capture_on_commit_callbacks
+):
+    # given messages go through the queue, and the broker refuses connections
+    from kombu.exceptions import OperationalError
+
+    from sessions_app import tasks
+
+    settings.MESSAGE_DELIVERY = "queue"
+
+    def broker_down(**kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.deliver_message, "delay", broker_down)
+    person = make_user(email="queued@example.test")
+
+    # when a message is sent and the transaction commits: no error reaches the caller
+    with django_capture_on_commit_callbacks(execute=True):
+        [message] = message_send(person=person, kind=Message.Kind.CHASER, key="chaser:broker-down", body="Hello")
+
+    # then the message is kept, pending, and the dispatcher finds it due
+    message.refresh_from_db()
+    assert message.status == Message.Status.PENDING
+    assert message.pk in messaging.messages_due()
