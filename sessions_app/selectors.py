@@ -172,12 +172,16 @@ def follow_up_queue(*, user, include_closed: bool = False):
 
 def at_risk_sessions(*, user):
     """Published sessions still to come in groups the person manages that break the two-facilitator rule."""
-    qs = with_rule_and_places(
+    # The rule is decided in the database (two EXISTS), so only the sessions at risk come back.
+    return list(
         Session.objects.filter(
             group_id__in=managed_group_ids(user), status=Session.Status.PUBLISHED, starts_at__gte=timezone.now()
-        ).select_related("group")
+        )
+        .annotate(has_lead=_active_place(FacilitatorRole.LEAD), has_support=_active_place(FacilitatorRole.SUPPORT))
+        .filter(Q(has_lead=False) | Q(has_support=False))
+        .select_related("group")
+        .order_by("starts_at")
     )
-    return [s for s in qs.order_by("starts_at") if is_at_risk(s)]
 
 
 def overdue_debriefs(*, user):
