@@ -3,6 +3,7 @@
 from allauth.account import forms as allauth_forms
 from allauth.core import context as allauth_context
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import Group, Membership, User
 
@@ -155,3 +156,13 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
         if invited and not self.is_bound:
             self.initial.setdefault("email", invited)
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
+
+
+def add_service_errors(form, error: ValidationError):
+    """Puts a service's ValidationError on the form: dict-shaped errors on their fields (or the top of the
+    form for names the form does not have), others at the top, so the error summary shows them."""
+    if hasattr(error, "error_dict"):
+        for field, errs in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, error)

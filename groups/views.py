@@ -18,6 +18,7 @@ from .forms import (
     GroupForm,
     InvitationForm,
     ProfileForm,
+    add_service_errors,
 )
 from .models import Group, Invitation
 from .permissions import GroupPermissionMixin, has_perm, membership_in, standing
@@ -25,14 +26,6 @@ from .permissions import GroupPermissionMixin, has_perm, membership_in, standing
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _apply_validation_error(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
@@ -94,7 +87,7 @@ class GroupCreateView(LoginRequiredMixin, FormView):
                 acting_user=self.request.user,
             )
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, f"{group.name} has been set up.")
         return redirect(group)
@@ -134,7 +127,7 @@ class GroupEditView(GroupPermissionMixin, FormView):
                 parent_quorum=Group.default_quorum_for(data["kind"]) if quorum is None else quorum,
             )
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, "The group's details have been saved.")
         return redirect(self.group)
@@ -190,7 +183,7 @@ class AgreementView(GroupPermissionMixin, FormView):
         try:
             services.agreement_acknowledge(version=version, user=self.request.user)
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, "Thank you. You have agreed to how the group works together.")
         return redirect(self.group)
@@ -211,7 +204,7 @@ class AgreementEditView(GroupPermissionMixin, FormView):
                 group=self.group, text=form.cleaned_data["text"], acting_user=self.request.user
             )
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(
             self.request, f"Version {version.number} saved. Every member will be asked to read it and agree again."
@@ -236,7 +229,7 @@ class InviteView(GroupPermissionMixin, FormView):
                 acting_user=self.request.user,
             )
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, f"Invitation sent to {invitation.email}.")
         return redirect("groups:members", group_id=self.group.pk)
@@ -280,7 +273,7 @@ class ProfileView(LoginRequiredMixin, FormView):
             services.user_update_profile(user=self.request.user, **fields)
         except ValidationError as e:
             self.request.user.refresh_from_db()
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, "Your details have been saved.")
         return redirect("profile")
@@ -317,7 +310,7 @@ class AcceptInvitationView(FormView):
                 signed_in_user=user,
             )
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         if user is not None:
             messages.success(self.request, f"Welcome to {self.invitation.group.name}.")

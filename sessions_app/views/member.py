@@ -14,8 +14,8 @@ from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from groups.forms import add_service_errors
 from groups.permissions import has_perm, require
-from groups.views import _apply_validation_error
 
 from .. import calendar, selectors, services
 from ..forms.member import SERVICE_FIELD_NAMES, SelfCheckInForm, SelfCheckOutForm, SupportRequestForm
@@ -135,7 +135,7 @@ class SupportRequestView(SessionPermissionMixin, FormView):
                 session=self.session, user=self.request.user, **form.service_arguments()
             )
         except ValidationError as e:
-            _apply_validation_error(form, _renamed(e))
+            add_service_errors(form, _renamed(e))
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -276,7 +276,7 @@ class SelfCheckInView(SessionPermissionMixin, FormView):
             else:
                 services.checkin_record(session=self.session, person=user, acting_user=user, feeling=feeling)
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         if isinstance(form, SelfCheckOutForm):
             text = "You have checked out. Thank you for coming."

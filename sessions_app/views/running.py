@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView, TemplateView
 
+from groups.forms import add_service_errors
 from groups.permissions import GroupPermissionMixin, PermissionMixin, has_perm, require
-from groups.views import _apply_validation_error
 
 from .. import selectors, services
 from ..forms.running import (
@@ -167,7 +167,7 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
                     )
                     messages.success(request, f"{person.display_name} is checked out.")
             except ValidationError as e:
-                _apply_validation_error(form, e)
+                add_service_errors(form, e)
             else:
                 url = reverse("sessions_app:checkin_screen", args=[self.session.pk])
                 return redirect(f"{url}#person-{person_id}")
@@ -256,7 +256,7 @@ class SupportDecideView(SessionObjectPermissionMixin, FormView):
                 amount_pence=data["amount"] if approve else None,
             )
         except ValidationError as e:
-            _apply_validation_error(form, _renamed(e, {"amount_pence": "amount", "decision_reason": "reason"}))
+            add_service_errors(form, _renamed(e, {"amount_pence": "amount", "decision_reason": "reason"}))
             return self.form_invalid(form)
         what = f"{item.get_kind_display().lower()} for {item.user.display_name}"
         messages.success(
@@ -323,7 +323,7 @@ class FollowUpCloseView(SessionObjectPermissionMixin, FormView):
                 follow_up=self.follow_up, note=form.cleaned_data["note"], acting_user=self.request.user
             )
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, f"The follow-up with {self.follow_up.person.display_name} is closed.")
         return redirect("sessions_app:follow_ups")
@@ -371,7 +371,7 @@ class DebriefView(SessionPermissionMixin, FormView):
         try:
             services.debrief_record(session=self.session, acting_user=self.request.user, **form.cleaned_data)
         except ValidationError as e:
-            _apply_validation_error(form, e)
+            add_service_errors(form, e)
             return self.form_invalid(form)
         messages.success(self.request, "The debrief is saved.")
         return redirect("sessions_app:debrief", session_id=self.session.pk)
@@ -433,7 +433,7 @@ class RecordOutcomesView(SessionPermissionMixin, TemplateView):
                 else:
                     services.win_record(session=session, description=data["description"], acting_user=user)
             except ValidationError as e:
-                _apply_validation_error(form, e)
+                add_service_errors(form, e)
             else:
                 messages.success(request, {"decision": "Decision", "action": "Action", "win": "Win"}[sent] + " saved.")
                 return redirect(reverse("sessions_app:record", args=[session.pk]) + f"#recorded-{sent}s")
@@ -466,7 +466,7 @@ class ActionStatusView(SessionObjectPermissionMixin, TemplateView):
             try:
                 services.action_set_status(action=action, status=form.cleaned_data["status"], acting_user=request.user)
             except ValidationError as e:
-                _apply_validation_error(form, e)
+                add_service_errors(form, e)
             else:
                 messages.success(request, f"Progress saved: {action.get_status_display().lower()}.")
                 return redirect(_safe_next(request, form.cleaned_data["next"], default))

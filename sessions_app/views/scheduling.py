@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView, TemplateView
 
+from groups.forms import add_service_errors
 from groups.permissions import GroupPermissionMixin, R, has_role, require
-from groups.views import _apply_validation_error
 
 from .. import selectors, services
 from ..forms.scheduling import (
@@ -42,7 +42,7 @@ def _apply_error(form, error: ValidationError) -> None:
     field_for = getattr(form, "FIELD_FOR", {})
     if hasattr(error, "error_dict"):
         error = ValidationError({field_for.get(name, name): errs for name, errs in error.error_dict.items()})
-    _apply_validation_error(form, error)
+    add_service_errors(form, error)
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
