@@ -151,6 +151,11 @@ class Session(models.Model):
         return reverse("sessions_app:detail", args=[self.pk])
 
     @property
+    def organisation_id(self):
+        """The permission mechanism refuses by organisation: a session belongs to its group's."""
+        return self.group.organisation_id
+
+    @property
     def is_published(self):
         return self.status == SessionStatus.PUBLISHED
 

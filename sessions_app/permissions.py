@@ -11,7 +11,6 @@ from groups.permissions import (
     has_role,
     membership_in,
     register,
-    require,
 )
 
 from .models import FacilitatorRole, Session
@@ -73,14 +72,6 @@ class SessionPermissionMixin(PermissionMixin):
             raise Http404("Not found") from None
         self.group = self.session.group
         return self.session
-
-    def dispatch(self, request, *args, **kwargs):
-        # A session has no organisation_id of its own, so require() is told its group's organisation.
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.permission_object = self.get_permission_object()
-        require(request.user, self.permission, self.permission_object, organisation_id=self.group.organisation_id)
-        return super(PermissionMixin, self).dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
