@@ -142,14 +142,6 @@ def require(user, name: str, obj, *, organisation_id: int | None = None):
     return obj
 
 
-def access_group(*, user, group_id, permission: str = "group.view") -> Group:
-    try:
-        group = Group.objects.select_related("organisation").get(pk=group_id)
-    except (Group.DoesNotExist, ValueError, TypeError):
-        raise Http404("Not found") from None
-    return require(user, permission, group)
-
-
 class PermissionMixin(LoginRequiredMixin):
     """Views declare ``permission``; ``get_permission_object`` finds the object through an access helper."""
 
