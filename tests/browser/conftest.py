@@ -76,3 +76,18 @@ def site(live_server, settings):
     """The live server's address; emailed links are built from SITE_URL, so they point at it too."""
     settings.SITE_URL = live_server.url
     return live_server.url
+
+
+def sign_in_with_password(page, site, email):
+    """Sign in on the password form of the sign-in page, checking that page with axe on the way."""
+    from playwright.sync_api import expect
+
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{site}/accounts/login/")
+    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
+    axe_check(page)
+    with_password = page.get_by_role("region", name="Or sign in with your password")
+    with_password.get_by_label("Email").fill(email)
+    with_password.get_by_label("Password").fill(PASSWORD)
+    with_password.get_by_role("button", name="Sign in", exact=True).click()

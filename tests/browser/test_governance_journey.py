@@ -13,8 +13,7 @@ from groups import services as group_services
 from groups.models import Group, Membership, StaffRole
 from sessions_app import services
 from sessions_app.models import Answer, Session
-from tests.browser.conftest import PHONE, assert_fits_phone, axe_check
-from tests.conftest import PASSWORD
+from tests.browser.conftest import PHONE, assert_fits_phone, axe_check, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -77,16 +76,6 @@ def at_risk_meeting(make_user, organisation, org_admin, facilitator, facilitator
     services.rsvp_answer(session=meeting, user=yes_parent, answer=Answer.YES)
     services.rsvp_answer(session=meeting, user=maybe_parent, answer=Answer.MAYBE)
     return meeting
-
-
-def sign_in_with_password(page, site, email):
-    page.goto(f"{site}/accounts/login/")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    axe_check(page)
-    with_password = page.get_by_role("region", name="Or sign in with your password")
-    with_password.get_by_label("Email").fill(email)
-    with_password.get_by_label("Password").fill(PASSWORD)
-    with_password.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_governance_lead_sees_an_at_risk_meeting_and_whom_to_call_then_opens_the_quorum_record(

@@ -7,23 +7,19 @@ import pytest
 from playwright.sync_api import expect
 
 from groups.models import Invitation, Membership
-from tests.browser.conftest import PHONE, assert_fits_phone, axe_check, first_link, login_code_from
-from tests.conftest import PASSWORD
+from tests.browser.conftest import (
+    PHONE,
+    assert_fits_phone,
+    axe_check,
+    first_link,
+    login_code_from,
+    sign_in_with_password,
+)
 
 pytestmark = pytest.mark.browser
 
 NEW_EMAIL = "nadia.new@example.test"
 NEW_NAME = "Nadia Newparent"
-
-
-def sign_in_with_password(page, site, email):
-    page.goto(f"{site}/accounts/login/")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    axe_check(page)
-    with_password = page.get_by_role("region", name="Or sign in with your password")
-    with_password.get_by_label("Email").fill(email)
-    with_password.get_by_label("Password").fill(PASSWORD)
-    with_password.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def test_facilitator_invites_a_parent_who_joins_signs_in_by_code_and_agrees(

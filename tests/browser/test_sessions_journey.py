@@ -15,8 +15,7 @@ from playwright.sync_api import expect
 
 from sessions_app import services
 from sessions_app.models import CheckIn, FacilitatorRole, FollowUp, Rsvp, Session, SupportRequest
-from tests.browser.conftest import PHONE, TIMEOUT_MS, assert_fits_phone, axe_check
-from tests.conftest import PASSWORD
+from tests.browser.conftest import PHONE, TIMEOUT_MS, assert_fits_phone, axe_check, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
@@ -58,13 +57,7 @@ def open_browser(browser):
 
 
 def sign_in(page, site, user):
-    page.goto(f"{site}/accounts/login/")
-    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
-    axe_check(page)
-    with_password = page.get_by_role("region", name="Or sign in with your password")
-    with_password.get_by_label("Email").fill(user.email)
-    with_password.get_by_label("Password").fill(PASSWORD)
-    with_password.get_by_role("button", name="Sign in", exact=True).click()
+    sign_in_with_password(page, site, user.email)
     expect(page).to_have_url(f"{site}/")
     expect(page.get_by_role("heading", level=1, name=f"Hello, {user.full_name}")).to_be_visible()
     axe_check(page)
