@@ -160,7 +160,7 @@ class SupportRequestWithdrawView(LoginRequiredMixin, View):
         except SupportRequest.DoesNotExist:
             raise Http404("Not found") from None
         session = self.support_request.session
-        require(request.user, "session.view", session, organisation_id=session.group.organisation_id)
+        require(request.user, "session.view", session)
         if self.support_request.user_id != request.user.pk:
             raise PermissionDenied("Only the person who asked can withdraw a request.")
         return super().dispatch(request, *args, **kwargs)
