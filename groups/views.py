@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
+from core import extensions
+
 from . import selectors, services
-from .extensions import group_sections, home_sections
 from .forms import (
     AcceptInvitationForm,
     AcknowledgeForm,
@@ -41,7 +42,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             facilitated_groups=selectors.facilitated_groups_with_members(user=user),
             staff_roles=sorted({r for roles in st.roles.values() for r in roles}),
             can_create_groups=selectors.organisations_where_can_create_groups(user=user).exists(),
-            extra_sections=home_sections(self.request),
+            extra_sections=extensions.home_sections.call(request=self.request),
         )
         return ctx
 
@@ -102,7 +103,7 @@ class GroupDetailView(GroupPermissionMixin, TemplateView):
         version = services.agreement_current(group=self.group)
         ctx["agreement"] = version
         ctx["acknowledged"] = bool(version and version.acknowledgements.filter(user=self.request.user).exists())
-        ctx["extra_sections"] = group_sections(self.request, self.group)
+        ctx["extra_sections"] = extensions.group_sections.call(request=self.request, group=self.group)
         return ctx
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from groups.extensions import register_demo_seeder
+from core import extensions
 
 from . import services
 from .models import Answer, CheckIn, Debrief, Decision, FollowUp, Rsvp, Session, Venue, Win
@@ -19,8 +19,9 @@ def _next_weekday(start, weekday):
     return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
 
 
-@register_demo_seeder
-def seed_sessions(ctx):
+@extensions.demo_seeders.register
+def seed_sessions(*, context):
+    ctx = context
     org, groups = ctx["organisation"], ctx["groups"]
     parents, facs = ctx["parents"], ctx["facilitators"]
     mothers, fathers, steering, finance = groups

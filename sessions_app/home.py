@@ -1,15 +1,15 @@
-"""Sections that sessions_app adds to the home page and to group pages (see groups.extensions)."""
+"""Sections that sessions_app adds to the home page and to group pages (see core.extensions)."""
 
 from django.urls import reverse
 
-from groups.extensions import register_group_section, register_home_section, register_nav_items
+from core import extensions
 from groups.permissions import R, has_perm, standing
 
 from . import selectors
 
 
-@register_home_section
-def my_sessions(request):
+@extensions.home_sections.register
+def my_sessions(*, request):
     user = request.user
     upcoming = selectors.upcoming_for_member(user=user)
     managed = selectors.managed_group_ids(user)
@@ -25,16 +25,16 @@ def my_sessions(request):
     return context
 
 
-@register_group_section
-def group_sessions(request, group):
+@extensions.group_sections.register
+def group_sessions(*, request, group):
     return {
         "template": "sessions_app/group_section.html",
         "can_schedule": has_perm(request.user, "group.manage", group),
     }
 
 
-@register_nav_items
-def menu(request):
+@extensions.nav_items.register
+def menu(*, request):
     user = request.user
     items = [("Calendar", reverse("sessions_app:calendar"))]
     if selectors.managed_group_ids(user):

@@ -84,7 +84,7 @@ class Session(models.Model):
     Format = SessionFormat
     Status = SessionStatus
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions")
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="sessions")
     series = models.ForeignKey(Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions")
     title = models.CharField(max_length=150)
     purpose = models.TextField("what this session is for")
@@ -287,7 +287,7 @@ class Rsvp(models.Model):
     Answer = Answer
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="rsvps")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rsvps")
     answer = models.CharField(max_length=5, choices=Answer.choices)
     waitlisted_at = models.DateTimeField(null=True, blank=True)
     promoted_at = models.DateTimeField(null=True, blank=True)
@@ -348,7 +348,7 @@ class SupportRequest(models.Model):
     TravelMode = TravelMode
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="support_requests")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="support_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_requests")
     kind = models.CharField(max_length=12, choices=SupportKind.choices)
     status = models.CharField(max_length=10, choices=SupportStatus.choices, default=SupportStatus.PENDING)
     # Childcare
@@ -417,7 +417,7 @@ class CheckIn(models.Model):
     LOW_FEELING = 2
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="checkins")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkins")
     checked_in_at = models.DateTimeField(default=timezone.now)
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     checkin_feeling = models.PositiveSmallIntegerField(choices=FEELINGS, null=True, blank=True)
@@ -470,7 +470,7 @@ class FollowUp(models.Model):
         LOW_FEELING = "low_feeling", "Left feeling low"
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="follow_ups")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_ups")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="follow_ups")
     reason = models.CharField(max_length=12, choices=Reason.choices)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_follow_ups"

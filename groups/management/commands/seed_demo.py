@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from core import extensions
 from groups import services
-from groups.extensions import run_demo_seeders
 from groups.models import Acknowledgement, Group, Membership, Organisation, PathwayRole, StaffRole, User
 
 PASSWORD = "coprod-demo"  # noqa: S105 - published demo password, refused when DEBUG is off
@@ -165,8 +165,8 @@ class Command(BaseCommand):
             PathwayRole.objects.get_or_create(
                 organisation=org, user=parents[n - 1], role=role, starts_on=start, defaults={"ends_on": end}
             )
-        run_demo_seeders(
-            {
+        extensions.demo_seeders.call(
+            context={
                 "organisation": org,
                 "groups": groups,
                 "parents": parents,

@@ -1,0 +1,11 @@
+from django import template
+
+from core.money import format_pence
+
+register = template.Library()
+
+
+@register.filter
+def pounds(pence):
+    """1250 -> "£12.50"; whole pounds without pence: 1200 -> "£12"."""
+    return format_pence(pence)
