@@ -82,7 +82,8 @@ def test_the_app_cannot_change_or_delete_an_entry(actor, model):
 def test_the_database_refuses_raw_changes(actor, table):
     audit_record(action="thing.done", actor=actor)
     access_record(kind="view", actor=actor, object_type="x.y", object_id="1")
-    for sql in (f"UPDATE {table} SET object_id = 'x'", f"DELETE FROM {table}"):
+    # the table name comes from the fixed list above, not from input
+    for sql in (f"UPDATE {table} SET object_id = 'x'", f"DELETE FROM {table}"):  # noqa: S608
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
 
