@@ -1,6 +1,9 @@
 from django.contrib import admin
 
+from notifications.admin import MessageAdmin as NotificationsMessageAdmin
+
 from .models import (
+    SESSION_TOPIC,
     Action,
     AgendaItem,
     Break,
@@ -122,12 +125,11 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["person", "kind", "channel", "status", "session", "created_at", "sent_at", "attempts"]
-    list_filter = ["status", "channel", "kind"]
-    list_select_related = ["person", "session"]
-    search_fields = ["person__email", "person__full_name", "key"]
-    date_hierarchy = "created_at"
+class MessageAdmin(NotificationsMessageAdmin):
+    """Messages about sessions: the notifications log narrowed to session topics, read-only, links redacted."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(topic__startswith=f"{SESSION_TOPIC}:")
 
 
 @admin.register(QuorumCheck)

@@ -14,7 +14,7 @@ from groups.models import Group, Membership, Organisation
 from groups.permissions import has_perm, standing
 
 from .checks import QuorumPicture, quorum_picture
-from .models import Answer, CheckIn, Decision, Message, QuorumCheck, QuorumRecord, Rsvp, Session
+from .models import Answer, CheckIn, Decision, Message, QuorumCheck, QuorumRecord, Rsvp, Session, session_topic
 
 UPCOMING_DAYS = 60
 ATTENDANCE_DAYS = 365
@@ -223,4 +223,4 @@ def quorum_record_page(*, session: Session, held: bool) -> QuorumRecordPage:
 
 def session_messages(*, session: Session):
     """What each person was sent about the session, newest first. One query."""
-    return Message.objects.filter(session=session).select_related("person").order_by("-created_at", "-pk")
+    return Message.objects.about(session_topic(session)).select_related("person").order_by("-created_at", "-pk")

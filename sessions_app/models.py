@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groups.models import Group, Organisation
+from notifications import models as notifications_models
 
 
 class Venue(models.Model):
@@ -106,6 +107,15 @@ class Session(models.Model):
     cancel_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # A facilitator says the register is final; payments count attendance from here on.
+    attendance_closed_at = models.DateTimeField(null=True, blank=True)
+    attendance_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # The check-in window: from an hour before the start to two hours after the end.
+    CHECKIN_OPENS_BEFORE = timedelta(hours=1)
+    CHECKOUT_CLOSES_AFTER = timedelta(hours=2)
 
     class Meta:
         ordering = ["starts_at"]
@@ -188,6 +198,34 @@ class Session(models.Model):
     @property
     def debrief_due_at(self):
         return self.ends_at + timedelta(hours=48)
+
+    # --- the check-in window: the one place that says when people can check in and out ---
+
+    @property
+    def checkin_opens_at(self):
+        return self.starts_at - self.CHECKIN_OPENS_BEFORE
+
+    @property
+    def checkin_closes_at(self):
+        return self.ends_at + self.CHECKOUT_CLOSES_AFTER
+
+    def checkin_state(self, now=None) -> str:
+        """Whether people can check in and out at `now`: "not_published", "not_yet", "open" or "closed"."""
+        now = now or timezone.now()
+        if not self.is_published:
+            return "not_published"
+        if now < self.checkin_opens_at:
+            return "not_yet"
+        if now > self.checkin_closes_at:
+            return "closed"
+        return "open"
+
+    def checkin_open_at(self, now=None) -> bool:
+        return self.checkin_state(now) == "open"
+
+    @property
+    def attendance_is_closed(self):
+        return self.attendance_closed_at is not None
 
 
 class FacilitatorRole(models.TextChoices):
@@ -589,12 +627,14 @@ class ReminderSettings(models.Model):
         return f"Reminder settings for {self.organisation}"
 
 
-class MessageChannel(models.TextChoices):
-    EMAIL = "email", "Email"
-    TEXT = "text", "Text message"
+MessageChannel = notifications_models.Channel
+MessageStatus = notifications_models.Status
 
 
 class MessageKind(models.TextChoices):
+    """The kinds of message sessions_app sends, registered with `notifications` (sessions_app/messages.py). The
+    values are the names stored in the log, unchanged from when the log lived here."""
+
     INVITATION = "invitation", "Invitation to a session"
     CHASER = "chaser", "Have you decided? (no answer yet)"
     REMINDER_DAYS = "reminder_days", "Reminder, days before"
@@ -608,51 +648,53 @@ class MessageKind(models.TextChoices):
     FACILITATOR_ALERT = "facilitator_alert", "Session needs two facilitators"
 
 
-class MessageStatus(models.TextChoices):
-    PENDING = "pending", "Waiting to send"
-    HELD = "held", "Held until morning (quiet hours)"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    FAILED = "failed", "Failed"
+SESSION_TOPIC = "sessions_app.session"
 
 
-class Message(models.Model):
-    """Every message coprod sends, one row per person, channel and reason. The unique key makes sending
-    idempotent: a retried task or a beat job running twice finds the row and sends nothing more."""
+def session_topic(session_or_id) -> str:
+    """The topic of messages about a session: "sessions_app.session:12"."""
+    return f"{SESSION_TOPIC}:{getattr(session_or_id, 'pk', session_or_id)}"
+
+
+class SessionMessageQuerySet(notifications_models.MessageQuerySet):
+    """The message log, where `session=` (and `session_id=`, `session__in=`) means the topic of that session."""
+
+    def _filter_or_exclude(self, negate, args, kwargs):
+        for name in ("session", "session_id"):
+            if name in kwargs:
+                value = kwargs.pop(name)
+                kwargs["topic"] = "" if value is None else session_topic(value)
+        if "session__in" in kwargs:
+            kwargs["topic__in"] = [session_topic(s) for s in kwargs.pop("session__in")]
+        return super()._filter_or_exclude(negate, args, kwargs)
+
+
+class Message(notifications_models.Message):
+    """The message log (`notifications.Message`) as sessions_app reads it: `Message.Kind` lists the kinds
+    sessions_app sends, and a message about a session knows it (`message.session`, `filter(session=...)`)."""
 
     Channel = MessageChannel
     Kind = MessageKind
     Status = MessageStatus
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages_received")
-    channel = models.CharField(max_length=5, choices=MessageChannel.choices)
-    kind = models.CharField(max_length=20, choices=MessageKind.choices)
-    key = models.CharField(max_length=120, help_text="What makes this message unique for this person and channel.")
-    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
-    subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField()
-    status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
-    send_after = models.DateTimeField(default=timezone.now)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    objects = SessionMessageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["person", "channel", "key"], name="message_once_per_person_channel_key"),
-            models.CheckConstraint(condition=Q(channel__in=MessageChannel.values), name="message_known_channel"),
-            models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="message_known_status"),
-            models.CheckConstraint(
-                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="message_sent_has_time"
-            ),
-        ]
-        indexes = [models.Index(fields=["status", "send_after"]), models.Index(fields=["person", "-created_at"])]
+        proxy = True
+        verbose_name = "message about a session"
 
-    def __str__(self):
-        return f"{self.get_kind_display()} to {self.person} by {self.get_channel_display().lower()}"
+    @property
+    def session_id(self) -> int | None:
+        prefix = f"{SESSION_TOPIC}:"
+        return int(self.topic.removeprefix(prefix)) if self.topic.startswith(prefix) else None
+
+    @property
+    def session(self):
+        if self.session_id is None:
+            return None
+        if getattr(self, "_session_cache", None) is None or self._session_cache.pk != self.session_id:
+            self._session_cache = Session.objects.filter(pk=self.session_id).first()
+        return self._session_cache
 
 
 class QuorumCheck(models.Model):

@@ -1,9 +1,8 @@
-"""What coprod tells people about sessions, and when. Every message goes through messaging.message_send, so each
-one is logged once, follows the person's contact preference and respects quiet hours."""
+"""What coprod tells people about sessions, and when. Every message goes through `notifications` (by way of
+messaging.message_send, with the session as its topic), so each one is logged once, follows the person's
+contact preference and respects quiet hours."""
 
 from django.conf import settings
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from groups.models import Membership, StaffRole
@@ -40,7 +39,8 @@ def _tell(
     subject: str,
     organisation_id: int | None = None,
 ) -> int:
-    """Renders messages/<kind>.txt (email) and messages/<kind>_text.txt (text, if it exists) per person."""
+    """Sends one message of `kind` to each person; `notifications` renders the kind's templates
+    (messages/<kind>.txt for email, messages/<kind>_text.txt for text) with this context."""
     sent = 0
     for person in people:
         ctx = {**context, "person": person}
@@ -51,18 +51,12 @@ def _tell(
             if kind in (Message.Kind.INVITATION, Message.Kind.CHASER):
                 ctx["yes_link"] = answer_link(session=session, person=person, answer=Answer.YES)
                 ctx["no_link"] = answer_link(session=session, person=person, answer=Answer.NO)
-        body = render_to_string(f"sessions_app/messages/{kind}.txt", ctx).strip()
-        try:
-            text_body = render_to_string(f"sessions_app/messages/{kind}_text.txt", ctx).strip()
-        except TemplateDoesNotExist:  # a kind without a short text version uses the email body
-            text_body = ""
         sent += len(
             message_send(
                 person=person,
                 kind=kind,
                 key=key,
-                body=body,
-                text_body=text_body,
+                context=ctx,
                 subject=subject,
                 session=session,
                 organisation_id=organisation_id,

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "core",
+    "notifications",
     "groups",
     "sessions_app",
     "payments",
@@ -183,7 +184,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # The one place periodic jobs are declared; each calls a service that a management command can also run.
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sign-in-sessions": {"task": "groups.tasks.clear_expired_sign_in_sessions", "schedule": 60 * 60},
-    "dispatch-due-messages": {"task": "sessions_app.tasks.dispatch_due_messages", "schedule": 60},
+    "dispatch-due-messages": {"task": "notifications.tasks.dispatch_due_messages", "schedule": 60},
     "send-reminders": {"task": "sessions_app.tasks.send_reminders", "schedule": 5 * 60},
     "check-quorums": {"task": "sessions_app.tasks.check_quorums", "schedule": 10 * 60},
     "record-quorums": {"task": "sessions_app.tasks.record_quorums", "schedule": 15 * 60},

@@ -21,8 +21,11 @@ from django.core import mail
 from coprod.celery import app as coprod_app
 from groups import services as group_services
 from groups.models import Group, Membership, StaffRole
-from sessions_app import services, sms, tasks
+from notifications import backends as sms
+from notifications import tasks as message_tasks
+from sessions_app import services, tasks
 from sessions_app.models import Answer, Message, QuorumCheck, Session
+from tests.sessions_app.factories import plan_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -110,20 +113,17 @@ def emails(subject_start):
 
 
 def make_session(group, lead, support, *, title, starts_at=START, capacity=None):
-    [session] = services.session_create(
-        group=group,
-        acting_user=lead,
+    return plan_session(
+        group,
+        lead,
+        support,
+        starts_at=starts_at,
         title=title,
         purpose="Decide together what families need.",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
         format=Session.Format.ONLINE,
         joining_link="https://meet.example.test/room",
         capacity=capacity,
-        lead=lead,
-        supports=[support],
     )
-    return services.session_publish(session=session, acting_user=lead)
 
 
 def add_parent(group, user, by):
@@ -290,7 +290,7 @@ def test_a_deliver_task_run_again_for_the_same_message_sends_once(clock, group_w
     message = Message.objects.get(person__email="parent@example.test", kind=Message.Kind.INVITATION)
 
     # when: the delivery task is sent twice more for the same message, as a redelivery or retry would
-    again = [tasks.deliver_message.delay(message_id=message.pk) for _ in range(2)]
+    again = [message_tasks.deliver_message.delay(message_id=message.pk) for _ in range(2)]
     outcomes = [result.get(timeout=WAIT) for result in again]
     wait_for_deliveries(expected_sent=2)  # the parent's and the professional's invitations
 
@@ -301,14 +301,14 @@ def test_a_deliver_task_run_again_for_the_same_message_sends_once(clock, group_w
     assert [m.to for m in mail.outbox if m.to == ["parent@example.test"]] == [["parent@example.test"]]
 
     # when: the task runs again after the message was sent, through the worker and in-process
-    assert tasks.deliver_message.delay(message_id=message.pk).get(timeout=WAIT) == "skipped"
-    assert tasks.deliver_message.apply(kwargs={"message_id": message.pk}).get() == "skipped"
+    assert message_tasks.deliver_message.delay(message_id=message.pk).get(timeout=WAIT) == "skipped"
+    assert message_tasks.deliver_message.apply(kwargs={"message_id": message.pk}).get() == "skipped"
 
     # then
     message.refresh_from_db()
     assert message.attempts == 1
     assert len(mail.outbox) == 2
-    assert session.messages.count() == 2
+    assert Message.objects.filter(session=session).count() == 2
 
 
 class DownSmsBackend:
@@ -347,7 +347,7 @@ def test_a_failed_delivery_is_retried_by_the_worker_with_a_backoff(
     # it already sent.
     settings.SMS_BACKEND = "locmem"
     clock.shift(timedelta(seconds=61))
-    assert tasks.dispatch_due_messages.delay().get(timeout=WAIT) in (0, 1)
+    assert message_tasks.dispatch_due_messages.delay().get(timeout=WAIT) in (0, 1)
     wait_until(
         lambda: Message.objects.filter(pk=text.pk, status=Message.Status.SENT).exists(), what="the text to be sent"
     )
@@ -392,8 +392,8 @@ def test_a_text_made_in_quiet_hours_is_held_then_dispatched_at_eight(
 
     # when: the dispatcher runs in the night, and even a stray delivery task for the text
     clock.move_to(datetime(2030, 6, 13, 7, 59, tzinfo=LONDON))
-    assert tasks.dispatch_due_messages.delay().get(timeout=WAIT) == 0
-    assert tasks.deliver_message.delay(message_id=text.pk).get(timeout=WAIT) == "skipped"
+    assert message_tasks.dispatch_due_messages.delay().get(timeout=WAIT) == 0
+    assert message_tasks.deliver_message.delay(message_id=text.pk).get(timeout=WAIT) == "skipped"
 
     # then: still held
     text.refresh_from_db()
@@ -402,7 +402,7 @@ def test_a_text_made_in_quiet_hours_is_held_then_dispatched_at_eight(
 
     # when: it is eight o'clock
     clock.move_to(datetime(2030, 6, 13, 8, 0, 5, tzinfo=LONDON))
-    assert tasks.dispatch_due_messages.delay().get(timeout=WAIT) == 1
+    assert message_tasks.dispatch_due_messages.delay().get(timeout=WAIT) == 1
     wait_until(
         lambda: Message.objects.filter(pk=text.pk, status=Message.Status.SENT).exists(), what="the held text to go"
     )
@@ -410,5 +410,5 @@ def test_a_text_made_in_quiet_hours_is_held_then_dispatched_at_eight(
     # then: the text goes, once
     assert [s["to"] for s in sms.LocmemSmsBackend.outbox] == [PHONE]
     assert "Reminder: Summer fun day" in sms.LocmemSmsBackend.outbox[0]["body"]
-    assert tasks.dispatch_due_messages.delay().get(timeout=WAIT) == 0
+    assert message_tasks.dispatch_due_messages.delay().get(timeout=WAIT) == 0
     assert len(sms.LocmemSmsBackend.outbox) == 1

@@ -1,10 +1,11 @@
-"""The one notification service (sessions_app.messaging): channels, the message log, quiet hours and delivery.
+"""The one notification service (notifications.services, through sessions_app.messaging for messages about a
+session): channels, the message log, quiet hours and delivery.
 
 Time is pinned with time-machine in Europe/London. "Now" is Monday 3 June 2030, 12:00 in London (BST, so 11:00
 UTC). Messages are delivered in-process after the transaction commits (MESSAGE_DELIVERY="inline" in the test
 settings), so each send that should go out runs inside `django_capture_on_commit_callbacks(execute=True)`.
 Text messages go to the "locmem" SMS backend; a failing provider is a small backend class registered in
-sessions_app.sms.BACKENDS for the test.
+notifications.backends.BACKENDS for the test.
 """
 
 import threading
@@ -17,7 +18,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from groups.models import User
-from sessions_app import messaging, services, sms
+from notifications import backends as sms
+from sessions_app import messaging, services
 from sessions_app.messaging import DeliveryFailed, channels_for, message_deliver, message_send, quiet_hours_end
 from sessions_app.models import Message, ReminderSettings, Session
 
@@ -390,11 +392,15 @@ class FlakySmsBackend:
         return sms.LocmemSmsBackend().send(to=to, body=body)
 
 
+class WorkerKilled(BaseException):
+    """The worker process stopping under the send (not an Exception: no error a backend raises)."""
+
+
 class CrashingSmsBackend:
     """The worker dies in the middle of the send (not an error the service handles)."""
 
     def send(self, *, to, body):
-        raise RuntimeError("worker killed")
+        raise WorkerKilled("worker killed")
 
 
 def use_sms_backend(monkeypatch, settings, name, backend):
@@ -581,7 +587,7 @@ def test_a_message_stuck_sending_is_marked_failed_and_never_sent_again(
     # given: a worker died in the middle of sending a text, so the message is left "sending"
     use_sms_backend(monkeypatch, settings, "crashing", CrashingSmsBackend)
     [stuck] = send(texter, organisation, key="stuck")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(WorkerKilled):
         message_deliver(message_id=stuck.pk)
     stuck.refresh_from_db()
     assert (stuck.status, stuck.claimed_at, stuck.attempts) == (Message.Status.SENDING, NOW, 1)
@@ -652,7 +658,7 @@ def test_a_broker_that_is_down_leaves_the_message_pending_for_the_dispatcher(
     # given messages go through the queue, and the broker refuses connections
     from kombu.exceptions import OperationalError
 
-    from sessions_app import tasks
+    from notifications import tasks
 
     settings.MESSAGE_DELIVERY = "queue"
 

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sessions_app import checks, messaging
+from notifications import services as messaging
+from sessions_app import checks
 from sessions_app.models import Session
 
 
