@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.audit import audit_record
 from groups.models import Membership
 
 from . import notify
@@ -149,6 +150,13 @@ def quorum_check(*, session: Session, hours_before: int, now: datetime | None = 
         notify.quorum_alert(
             session=session, check=check, not_answered=picture.parents_not_answered, maybe=picture.parents_maybe
         )
+    audit_record(
+        action="quorum_check.recorded",
+        actor_label="job:check-quorums",
+        obj=check,
+        organisation_id=session.group.organisation_id,
+        data={"session_id": session.pk, "hours_before": hours_before, "met": check.met},
+    )
     return check
 
 
@@ -194,5 +202,12 @@ def facilitator_watch_run(*, now: datetime | None = None) -> list[FacilitatorAle
                 alert, created = FacilitatorAlert.objects.get_or_create(session=session, problem=problem)
                 if created:
                     notify.facilitator_alert(alert=alert)
+                    audit_record(
+                        action="facilitator_alert.raised",
+                        actor_label="job:watch-facilitators",
+                        obj=alert,
+                        organisation_id=session.group.organisation_id,
+                        data={"session_id": session.pk},
+                    )
                     raised.append(alert)
     return raised

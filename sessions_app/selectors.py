@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
-from groups.models import Group, Membership, Organisation
+from groups.models import Group, Membership, Organisation, User
 from groups.permissions import R, has_role, standing
 
 from .models import (
@@ -307,12 +307,8 @@ def venues_visible_to(*, user):
 
 def group_active_members(*, group: Group):
     """The people who can own an action: the group's active members, by name."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(memberships__group=group, memberships__left_at__isnull=True, is_active=True)
-        .order_by("full_name", "email")
+    return User.objects.filter(memberships__group=group, memberships__left_at__isnull=True, is_active=True).order_by(
+        "full_name", "email"
     )
 
 
@@ -355,3 +351,100 @@ def debrief_page(*, session: Session) -> DebriefPage:
             FollowUp.objects.filter(session=session).select_related("person", "assigned_to").order_by("due_on", "pk")
         ),
     )
+
+
+# --- what the views look up (each loads what its page shows, in one query) ----------------------------------
+
+
+def active_facilitator_places(*, session: Session):
+    """A session's active facilitators, the lead first, then supports in the order they joined."""
+    return session.facilitators.filter(withdrawn_at__isnull=True).select_related("user").order_by("role", "assigned_at")
+
+
+def facilitator_place_of(*, session: Session, user) -> SessionFacilitator | None:
+    """The person's active place facilitating the session, if they have one."""
+    return active_facilitator_places(session=session).filter(user=user).first()
+
+
+def session_builder_parts(*, session: Session):
+    """What the session builder is pre-filled from: the active facilitator places, the agenda and the breaks."""
+    return (
+        list(active_facilitator_places(session=session)),
+        list(session.agenda_items.all()),
+        list(session.breaks.all()),
+    )
+
+
+def glossary_terms(*, group: Group) -> list:
+    return list(group.glossary.all())
+
+
+def glossary_term_of(*, group: Group, term_id):
+    """One term of the group's glossary, or None (also for an id that is not a number)."""
+    try:
+        return group.glossary.filter(pk=int(term_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def preparation_of(*, session: Session) -> list:
+    return list(PreparationMaterial.objects.filter(session=session))
+
+
+def support_request_for_page(*, request_id: int) -> SupportRequest | None:
+    """A support request with its session, group, organisation and person (the permission check and the page
+    need them all)."""
+    return (
+        SupportRequest.objects.select_related("session", "session__group", "session__group__organisation", "user")
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def follow_up_for_page(*, follow_up_id: int) -> FollowUp | None:
+    return (
+        FollowUp.objects.select_related(
+            "session", "session__group", "session__group__organisation", "person", "assigned_to", "closed_by"
+        )
+        .filter(pk=follow_up_id)
+        .first()
+    )
+
+
+def action_for_page(*, action_id: int) -> Action | None:
+    return (
+        Action.objects.select_related("session", "session__group", "session__group__organisation", "owner")
+        .filter(pk=action_id)
+        .first()
+    )
+
+
+def person_by_id(*, person_id: int):
+    """Anyone by id (the check-in screen then checks they are a member of the group)."""
+    return User.objects.filter(pk=person_id).first()
+
+
+def session_for_answer_link(*, session_id: int) -> Session | None:
+    return Session.objects.select_related("group", "venue").filter(pk=session_id).first()
+
+
+def active_person(*, person_id: int):
+    return User.objects.filter(pk=person_id, is_active=True).first()
+
+
+def support_queue_page(*, user, status: str):
+    """The support queue for one tab, with who decided (the decided tabs show it)."""
+    return support_queue(user=user, status=status).select_related("decided_by")
+
+
+def follow_up_queue_page(*, user, show_closed: bool) -> list:
+    """Open follow-ups by when they are due; or the closed ones, the most recently closed first."""
+    queue = follow_up_queue(user=user, include_closed=show_closed)
+    if show_closed:
+        queue = queue.filter(closed_at__isnull=False).select_related("closed_by").order_by("-closed_at")
+    return list(queue)
+
+
+def can_see_follow_ups(*, user) -> bool:
+    """Facilitators who manage a group, and anyone a follow-up has ever been assigned to."""
+    return bool(managed_group_ids(user)) or follow_up_queue(user=user, include_closed=True).exists()

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django import forms
 
+from core.money import parse_pounds as pounds_to_pence
+
 from ..models import CheckIn, SupportKind, TravelMode
-from . import pounds_to_pence
 
 # The most we accept as an expected travel cost for one session; more is almost certainly a typing slip, and a
 # facilitator can sort out a genuinely large cost in person.
@@ -33,6 +34,9 @@ FIELDS_FOR_KIND = {
 
 class SupportRequestForm(forms.Form):
     """Every kind's fields are on the page (no script needed); only the chosen kind's fields are checked."""
+
+    # Which form field shows a service error about a model field (core.forms.add_service_errors).
+    FIELD_FOR = {"expected_cost_pence": "expected_cost", "details": "access_details"}
 
     kind = forms.ChoiceField(
         label="What help do you need?",
@@ -166,11 +170,7 @@ class SupportRequestForm(forms.Form):
         return {"kind": kind, "details": data.get("one_to_one_details", "").strip()}
 
 
-# Which form field shows a service error about a model field.
-SERVICE_FIELD_NAMES = {
-    "expected_cost_pence": "expected_cost",
-    "details": "access_details",
-}
+SERVICE_FIELD_NAMES = SupportRequestForm.FIELD_FOR
 
 
 def _feeling_field(label: str) -> forms.TypedChoiceField:

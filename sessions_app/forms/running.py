@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from django import forms
 
+from core.money import parse_pounds as pounds_to_pence
+from core.money import pence_to_text
+
 from ..models import Action, CheckIn
-from . import pounds_to_pence
 
 FEELING_CHOICES = [(value, words) for value, words in CheckIn.FEELINGS]
 
@@ -73,14 +75,13 @@ class CheckOutForm(_PersonForm):
 # --- support requests --------------------------------------------------------------------------------------
 
 
-def pounds_text(pence: int | None) -> str:
-    """1250 -> "12.50", for a form field people can read and change."""
-    if pence is None:
-        return ""
-    return f"{Decimal(pence) / 100:.2f}"
+pounds_text = pence_to_text  # 1250 -> "12.50", for a form field people can read and change
 
 
 class SupportDecisionForm(forms.Form):
+    # The service names model fields; this form asks for them as "amount" and "reason".
+    FIELD_FOR = {"amount_pence": "amount", "decision_reason": "reason"}
+
     decision = forms.ChoiceField(
         label="Your decision",
         choices=[("approve", "Approve"), ("decline", "Decline")],

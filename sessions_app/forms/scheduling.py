@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.utils import timezone
 
-from groups.models import Membership, User
+from groups.models import User
+from groups.selectors import group_facilitators
 
 from ..models import FacilitatorRole, Session, Venue
 from ..services import MAX_SERIES_WEEKS, BreakPlan
@@ -45,18 +46,6 @@ class FacilitatorChoiceField(forms.ModelChoiceField):
 class FacilitatorsChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.display_name
-
-
-def group_facilitators(group):
-    return (
-        User.objects.filter(
-            memberships__group=group,
-            memberships__left_at__isnull=True,
-            memberships__role=Membership.Role.FACILITATOR,
-        )
-        .distinct()
-        .order_by("full_name", "email")
-    )
 
 
 def parse_breaks(text: str) -> list[tuple[time, int]]:
@@ -214,7 +203,7 @@ class SessionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.group = group
         self.fields["venue"].queryset = Venue.objects.filter(organisation_id=group.organisation_id)
-        facilitators = group_facilitators(group)
+        facilitators = group_facilitators(group_id=group.pk)
         self.fields["lead"].queryset = facilitators
         self.fields["supports"].queryset = facilitators
         if not with_repeat:

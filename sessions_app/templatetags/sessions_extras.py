@@ -1,13 +1,11 @@
 from django import template
 
+from core.money import format_pence
+
 register = template.Library()
 
 
 @register.filter
 def pounds(pence):
-    """1250 -> "£12.50"; whole pounds without pence: 1200 -> "£12"."""
-    if pence is None or pence == "":
-        return ""
-    pence = int(pence)
-    whole, rest = divmod(pence, 100)
-    return f"£{whole:,}" if rest == 0 else f"£{whole:,}.{rest:02d}"
+    """1250 -> "£12.50"; whole pounds without pence: 1200 -> "£12" (core.money.format_pence)."""
+    return format_pence(pence)

@@ -6,11 +6,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from groups.models import User
-
-from .. import governance_selectors, services
+from .. import governance_selectors, selectors, services
 from ..messaging import answer_token_read
-from ..models import Answer, Session
+from ..models import Answer
 from ..permissions import SessionPermissionMixin
 
 
@@ -25,8 +23,8 @@ class OneTapAnswerView(TemplateView):
         data = answer_token_read(kwargs["token"])
         if data is None or data["a"] not in (Answer.YES, Answer.NO):
             raise Http404("Not found")
-        self.session = Session.objects.select_related("group", "venue").filter(pk=data["s"]).first()
-        self.person = User.objects.filter(pk=data["u"], is_active=True).first()
+        self.session = selectors.session_for_answer_link(session_id=data["s"])
+        self.person = selectors.active_person(person_id=data["u"])
         if self.session is None or self.person is None:
             raise Http404("Not found")
         self.answer = data["a"]

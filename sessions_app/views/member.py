@@ -9,16 +9,16 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from groups.forms import add_service_errors
+from core import extensions
+from core.forms import ServiceFormMixin, safe_next_url
 from groups.permissions import has_perm, require
 
 from .. import calendar, selectors, services
-from ..forms.member import SERVICE_FIELD_NAMES, SelfCheckInForm, SelfCheckOutForm, SupportRequestForm
+from ..forms.member import SelfCheckInForm, SelfCheckOutForm, SupportRequestForm
 from ..models import Answer, SupportRequest
 from ..permissions import SessionPermissionMixin
 
@@ -27,22 +27,6 @@ ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
-
-
-def _checkin_is_open(session) -> bool:
-    """From an hour before the start to two hours after the end (the window the check-in services keep)."""
-    now = timezone.now()
-    return (
-        session.is_published
-        and session.starts_at - services.CHECKIN_OPENS_BEFORE <= now <= session.ends_at + services.CHECKOUT_CLOSES_AFTER
-    )
-
-
-def _renamed(error: ValidationError) -> ValidationError:
-    """Service errors name model fields (expected_cost_pence); the support form names some differently."""
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError({SERVICE_FIELD_NAMES.get(k, k): v for k, v in error.error_dict.items()})
 
 
 class SessionDetailView(SessionPermissionMixin, TemplateView):
@@ -71,7 +55,9 @@ class SessionDetailView(SessionPermissionMixin, TemplateView):
             can_ask_for_support=live and bool(rsvp and rsvp.answer == Answer.YES),
             places_left=(max(session.capacity - page.places_taken, 0) if session.capacity else None),
             preparation_waiting=not page.preparation and timezone.now() < page.preparation_opens_at,
-            my_checkin=can_answer and _checkin_is_open(session),
+            my_checkin=can_answer and session.checkin_open_at(),
+            # Sections from higher apps (core.extensions.session_sections), below the session's own.
+            extra_sections=extensions.session_sections.call(request=self.request, session=session),
         )
         return ctx
 
@@ -83,12 +69,7 @@ class AnswerView(SessionPermissionMixin, View):
     http_method_names = ["post"]
 
     def _back(self):
-        nxt = self.request.POST.get("next", "")
-        if nxt and url_has_allowed_host_and_scheme(
-            nxt, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
-        ):
-            return redirect(nxt)
-        return redirect(self.session)
+        return redirect(safe_next_url(self.request, self.request.POST.get("next"), self.session.get_absolute_url()))
 
     def post(self, request, *args, **kwargs):
         try:
@@ -115,7 +96,7 @@ class AnswerView(SessionPermissionMixin, View):
         return self._back()
 
 
-class SupportRequestView(SessionPermissionMixin, FormView):
+class SupportRequestView(SessionPermissionMixin, ServiceFormMixin, FormView):
     """Ask for help to get to a session: childcare, travel, an interpreter, access needs, or a one-to-one."""
 
     permission = "session.answer"
@@ -129,14 +110,10 @@ class SupportRequestView(SessionPermissionMixin, FormView):
         ctx["open"] = self.session.is_published and not self.session.has_started
         return ctx
 
-    def form_valid(self, form):
-        try:
-            request = services.support_request_create(
-                session=self.session, user=self.request.user, **form.service_arguments()
-            )
-        except ValidationError as e:
-            add_service_errors(form, _renamed(e))
-            return self.form_invalid(form)
+    def perform(self, form):
+        request = services.support_request_create(
+            session=self.session, user=self.request.user, **form.service_arguments()
+        )
         messages.success(
             self.request,
             f"Thank you. We have asked the facilitators about {request.get_kind_display().lower()}. "
@@ -153,12 +130,9 @@ class SupportRequestWithdrawView(LoginRequiredMixin, View):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        try:
-            self.support_request = SupportRequest.objects.select_related(
-                "session", "session__group", "session__group__organisation"
-            ).get(pk=kwargs["request_id"])
-        except SupportRequest.DoesNotExist:
-            raise Http404("Not found") from None
+        self.support_request = selectors.support_request_for_page(request_id=kwargs["request_id"])
+        if self.support_request is None:
+            raise Http404("Not found")
         session = self.support_request.session
         require(request.user, "session.view", session)
         if self.support_request.user_id != request.user.pk:
@@ -236,7 +210,7 @@ class CalendarFeedView(View):
         return response
 
 
-class SelfCheckInView(SessionPermissionMixin, FormView):
+class SelfCheckInView(SessionPermissionMixin, ServiceFormMixin, FormView):
     """The member's own phone: check in (with an optional feeling), then check out at the end."""
 
     permission = "session.answer"
@@ -252,32 +226,29 @@ class SelfCheckInView(SessionPermissionMixin, FormView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
+        state = self.session.checkin_state()
         ctx.update(
             checkin=self._checkin(),
-            window_open=_checkin_is_open(self.session),
-            too_early=timezone.now() < self.session.starts_at - services.CHECKIN_OPENS_BEFORE,
-            opens_at=self.session.starts_at - services.CHECKIN_OPENS_BEFORE,
-            closes_at=self.session.ends_at + services.CHECKOUT_CLOSES_AFTER,
+            window_open=state == "open" and not self.session.attendance_is_closed,
+            too_early=timezone.now() < self.session.checkin_opens_at,
+            opens_at=self.session.checkin_opens_at,
+            closes_at=self.session.checkin_closes_at,
         )
         return ctx
 
-    def form_valid(self, form):
+    def perform(self, form):
         user = self.request.user
         feeling = form.cleaned_data.get("feeling")
-        try:
-            if isinstance(form, SelfCheckOutForm):
-                services.checkout_record(
-                    session=self.session,
-                    person=user,
-                    acting_user=user,
-                    feeling=feeling,
-                    wants_to_talk=form.cleaned_data["wants_to_talk"],
-                )
-            else:
-                services.checkin_record(session=self.session, person=user, acting_user=user, feeling=feeling)
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+        if isinstance(form, SelfCheckOutForm):
+            services.checkout_record(
+                session=self.session,
+                person=user,
+                acting_user=user,
+                feeling=feeling,
+                wants_to_talk=form.cleaned_data["wants_to_talk"],
+            )
+        else:
+            services.checkin_record(session=self.session, person=user, acting_user=user, feeling=feeling)
         if isinstance(form, SelfCheckOutForm):
             text = "You have checked out. Thank you for coming."
             if form.cleaned_data["wants_to_talk"]:

@@ -3,17 +3,16 @@ and wins, and the group's "you said, we did" timeline. Thin views: the permissio
 one service writes, selectors read."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView, TemplateView
 
-from groups.forms import add_service_errors
+from core import extensions
+from core.forms import ServiceFormMixin, add_service_errors, safe_next_url
 from groups.permissions import GroupPermissionMixin, PermissionMixin, has_perm, require
 
 from .. import selectors, services
@@ -29,21 +28,8 @@ from ..forms.running import (
     WinForm,
     pounds_text,
 )
-from ..models import Action, FollowUp, SupportRequest
+from ..models import SupportRequest
 from ..permissions import SessionPermissionMixin
-
-
-def _renamed(error: ValidationError, names: dict[str, str]) -> ValidationError:
-    """Service errors name model fields (amount_pence); a form may call the same thing differently."""
-    if not hasattr(error, "error_dict"):
-        return error
-    return ValidationError({names.get(k, k): v for k, v in error.error_dict.items()})
-
-
-def _safe_next(request, url: str | None, default: str) -> str:
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=False):
-        return url
-    return default
 
 
 class SessionObjectPermissionMixin(PermissionMixin):
@@ -78,29 +64,19 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
     def _prefix(action: str, person_id: int) -> str:
         return f"{'in' if action == 'checkin' else 'out'}-{person_id}"
 
-    def _window(self):
-        session = self.session
-        opens_at = session.starts_at - services.CHECKIN_OPENS_BEFORE
-        closes_at = session.ends_at + services.CHECKOUT_CLOSES_AFTER
-        now = timezone.now()
-        if not session.is_published:
-            state = "not_published"
-        elif now < opens_at:
-            state = "not_yet"
-        elif now > closes_at:
-            state = "closed"
-        else:
-            state = "open"
-        return state, opens_at, closes_at
-
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         session = self.session
-        state, opens_at, closes_at = self._window()
+        state = session.checkin_state()
         expected, walk_ins = [], []
         counts = {"expected": 0, "checked_in": 0, "checked_out": 0}
         error_shown = False
-        for row in selectors.checkin_rows(session=session):
+        rows = selectors.checkin_rows(session=session)
+        # Markers from higher apps, asked for once for every row (core.extensions.checkin_row_markers).
+        markers = extensions.markers_for(
+            request=self.request, session=session, person_ids=[row.membership.user_id for row in rows]
+        )
+        for row in rows:
             person_id = row.membership.user_id
             name = row.membership.user.display_name
             checkin = row.checkin
@@ -119,17 +95,25 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
                 )
             else:
                 form = None
-            show_form = form is not None and (state in ("open", "not_yet") or form.is_bound)
+            show_form = form is not None and (
+                (state in ("open", "not_yet") and not session.attendance_is_closed) or form.is_bound
+            )
             (expected if row.expected else walk_ins).append(
-                {"row": row, "form": form, "show_form": show_form, "checking_out": isinstance(form, CheckOutForm)}
+                {
+                    "row": row,
+                    "form": form,
+                    "show_form": show_form,
+                    "checking_out": isinstance(form, CheckOutForm),
+                    "markers": markers.get(person_id, []),
+                }
             )
         ctx.update(
             expected_rows=expected,
             walk_in_rows=walk_ins,
             counts=counts,
             window=state,
-            opens_at=opens_at,
-            closes_at=closes_at,
+            opens_at=session.checkin_opens_at,
+            closes_at=session.checkin_closes_at,
             # An error about someone not on the screen (not a member of the group) is shown at the top.
             page_error_form=self.error_form if self.error_form is not None and not error_shown else None,
             attendance=list(selectors.attendance(session=session)) if session.has_ended else None,
@@ -137,13 +121,15 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
         return ctx
 
     def post(self, request, *args, **kwargs):
+        if request.POST.get("close_register") == "yes":
+            return self._close_register(request)
         action = request.POST.get("action", "")
         raw_person = request.POST.get("person", "")
         form_class = self.FORMS.get(action)
         if form_class is None or not (raw_person.isascii() and raw_person.isdigit() and len(raw_person) <= 9):
             return HttpResponseBadRequest("Choose a person to check in or out.")
         person_id = int(raw_person)
-        person = get_user_model().objects.filter(pk=person_id).first()
+        person = selectors.person_by_id(person_id=person_id)
         form = form_class(
             request.POST, prefix=self._prefix(action, person_id), person_name=person.display_name if person else ""
         )
@@ -151,7 +137,7 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
             data = form.cleaned_data
             try:
                 if person is None:
-                    raise ValidationError("Only members of this group can be checked in.")
+                    raise ValidationError("Only members of this group can be checked in.", code="not_a_member")
                 if action == "checkin":
                     services.checkin_record(
                         session=self.session, person=person, acting_user=request.user, feeling=data["feeling"]
@@ -173,6 +159,16 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
                 return redirect(f"{url}#person-{person_id}")
         self.error_person_id, self.error_form = person_id, form
         return self.render_to_response(self.get_context_data())
+
+    def _close_register(self, request):
+        """The facilitator says the register is final (payments count attendance from it)."""
+        try:
+            services.session_attendance_close(session=self.session, acting_user=request.user)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            messages.success(request, "The register is closed. Nobody more can be checked in or out.")
+        return redirect("sessions_app:checkin_screen", session_id=self.session.pk)
 
 
 # --- support requests ----------------------------------------------------------------------------------------
@@ -199,7 +195,7 @@ class SupportQueueView(LoginRequiredMixin, TemplateView):
         if status not in dict(self.TABS):
             status = SupportRequest.Status.PENDING
         pending = status == SupportRequest.Status.PENDING
-        queue = selectors.support_queue(user=self.request.user, status=status).select_related("decided_by")
+        queue = selectors.support_queue_page(user=self.request.user, status=status)
         sessions, by_session = [], {}
         for item in queue:
             if pending:
@@ -214,7 +210,7 @@ class SupportQueueView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
-class SupportDecideView(SessionObjectPermissionMixin, FormView):
+class SupportDecideView(SessionObjectPermissionMixin, ServiceFormMixin, FormView):
     """Approve (with an amount in pounds, the expected cost unless changed) or decline with a reason."""
 
     permission = "session.manage"
@@ -222,11 +218,7 @@ class SupportDecideView(SessionObjectPermissionMixin, FormView):
     form_class = SupportDecisionForm
 
     def get_permission_object(self):
-        self.support_request = (
-            SupportRequest.objects.select_related("session", "session__group", "session__group__organisation", "user")
-            .filter(pk=self.kwargs["request_id"])
-            .first()
-        )
+        self.support_request = selectors.support_request_for_page(request_id=self.kwargs["request_id"])
         if self.support_request is None:
             raise Http404("Not found")
         self.session = self.support_request.session
@@ -243,21 +235,17 @@ class SupportDecideView(SessionObjectPermissionMixin, FormView):
         ctx.update(item=self.support_request, session=self.session)
         return ctx
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
         approve = data["decision"] == "approve"
         item = self.support_request
-        try:
-            services.support_request_decide(
-                request=item,
-                approve=approve,
-                acting_user=self.request.user,
-                reason=data["reason"],
-                amount_pence=data["amount"] if approve else None,
-            )
-        except ValidationError as e:
-            add_service_errors(form, _renamed(e, {"amount_pence": "amount", "decision_reason": "reason"}))
-            return self.form_invalid(form)
+        services.support_request_decide(
+            request=item,
+            approve=approve,
+            acting_user=self.request.user,
+            reason=data["reason"],
+            amount_pence=data["amount"] if approve else None,
+        )
         what = f"{item.get_kind_display().lower()} for {item.user.display_name}"
         messages.success(
             self.request,
@@ -275,26 +263,19 @@ class FollowUpQueueView(LoginRequiredMixin, TemplateView):
     template_name = "sessions_app/running/follow_up_queue.html"
 
     def dispatch(self, request, *args, **kwargs):
-        user = request.user
-        if (
-            user.is_authenticated
-            and not selectors.managed_group_ids(user)
-            and not selectors.follow_up_queue(user=user, include_closed=True).exists()
-        ):
+        if request.user.is_authenticated and not selectors.can_see_follow_ups(user=request.user):
             raise PermissionDenied("Only facilitators see follow-ups.")
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         show_closed = self.request.GET.get("show") == "closed"
-        queue = selectors.follow_up_queue(user=self.request.user, include_closed=show_closed)
-        if show_closed:
-            queue = queue.filter(closed_at__isnull=False).select_related("closed_by").order_by("-closed_at")
-        ctx.update(follow_ups=list(queue), show_closed=show_closed, today=timezone.localdate())
+        queue = selectors.follow_up_queue_page(user=self.request.user, show_closed=show_closed)
+        ctx.update(follow_ups=queue, show_closed=show_closed, today=timezone.localdate())
         return ctx
 
 
-class FollowUpCloseView(SessionObjectPermissionMixin, FormView):
+class FollowUpCloseView(SessionObjectPermissionMixin, ServiceFormMixin, FormView):
     """The facilitator it is assigned to (or a group manager) closes a follow-up with a short note."""
 
     permission = "follow_up.close"
@@ -302,11 +283,7 @@ class FollowUpCloseView(SessionObjectPermissionMixin, FormView):
     form_class = FollowUpCloseForm
 
     def get_permission_object(self):
-        self.follow_up = (
-            FollowUp.objects.select_related("session", "session__group", "person", "assigned_to", "closed_by")
-            .filter(pk=self.kwargs["follow_up_id"])
-            .first()
-        )
+        self.follow_up = selectors.follow_up_for_page(follow_up_id=self.kwargs["follow_up_id"])
         if self.follow_up is None:
             raise Http404("Not found")
         self.session = self.follow_up.session
@@ -317,14 +294,9 @@ class FollowUpCloseView(SessionObjectPermissionMixin, FormView):
         ctx.update(follow_up=self.follow_up, today=timezone.localdate())
         return ctx
 
-    def form_valid(self, form):
-        try:
-            services.follow_up_close(
-                follow_up=self.follow_up, note=form.cleaned_data["note"], acting_user=self.request.user
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        note = form.cleaned_data["note"]
+        services.follow_up_close(follow_up=self.follow_up, note=note, acting_user=self.request.user)
         messages.success(self.request, f"The follow-up with {self.follow_up.person.display_name} is closed.")
         return redirect("sessions_app:follow_ups")
 
@@ -332,7 +304,7 @@ class FollowUpCloseView(SessionObjectPermissionMixin, FormView):
 # --- after the session: debrief, decisions, actions, wins ----------------------------------------------------
 
 
-class DebriefView(SessionPermissionMixin, FormView):
+class DebriefView(SessionPermissionMixin, ServiceFormMixin, FormView):
     """Everyone running the session can read the debrief; the lead facilitator (or the organisation admin)
     writes it."""
 
@@ -367,12 +339,8 @@ class DebriefView(SessionPermissionMixin, FormView):
         )
         return ctx
 
-    def form_valid(self, form):
-        try:
-            services.debrief_record(session=self.session, acting_user=self.request.user, **form.cleaned_data)
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.debrief_record(session=self.session, acting_user=self.request.user, **form.cleaned_data)
         messages.success(self.request, "The debrief is saved.")
         return redirect("sessions_app:debrief", session_id=self.session.pk)
 
@@ -448,11 +416,7 @@ class ActionStatusView(SessionObjectPermissionMixin, TemplateView):
     http_method_names = ["post"]
 
     def get_permission_object(self):
-        self.action = (
-            Action.objects.select_related("session", "session__group", "owner")
-            .filter(pk=self.kwargs["action_id"])
-            .first()
-        )
+        self.action = selectors.action_for_page(action_id=self.kwargs["action_id"])
         if self.action is None:
             raise Http404("Not found")
         self.session = self.action.session
@@ -469,7 +433,7 @@ class ActionStatusView(SessionObjectPermissionMixin, TemplateView):
                 add_service_errors(form, e)
             else:
                 messages.success(request, f"Progress saved: {action.get_status_display().lower()}.")
-                return redirect(_safe_next(request, form.cleaned_data["next"], default))
+                return redirect(safe_next_url(request, form.cleaned_data["next"], default))
         return self.render_to_response({"form": form, "action": action, "session": self.session, "back_url": default})
 
 

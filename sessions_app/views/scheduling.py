@@ -13,10 +13,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.generic import FormView, TemplateView
 
-from groups.forms import add_service_errors
+from core.forms import ServiceFormMixin, add_service_errors, safe_next_url
 from groups.permissions import GroupPermissionMixin, R, has_role, require
 
 from .. import selectors, services
@@ -30,27 +29,14 @@ from ..forms.scheduling import (
     VenueForm,
     WithdrawForm,
 )
-from ..models import Answer, FacilitatorRole, GlossaryTerm, Session
+from ..models import Answer, FacilitatorRole, Session
 from ..permissions import SessionPermissionMixin
 
 T = "sessions_app/scheduling/"
 
 
-def _apply_error(form, error: ValidationError) -> None:
-    """A service's error onto the form: dict-shaped errors on their field (renamed where the form asks a model
-    field in parts, e.g. starts_at is the start time), anything else in the summary at the top."""
-    field_for = getattr(form, "FIELD_FOR", {})
-    if hasattr(error, "error_dict"):
-        error = ValidationError({field_for.get(name, name): errs for name, errs in error.error_dict.items()})
-    add_service_errors(form, error)
-
-
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _active_places(session: Session):
-    return session.facilitators.filter(withdrawn_at__isnull=True).select_related("user").order_by("role", "assigned_at")
 
 
 # --- the group's sessions --------------------------------------------------------------------------------
@@ -99,23 +85,19 @@ class _BuilderMixin:
         return ctx
 
 
-class SessionCreateView(_BuilderMixin, GroupPermissionMixin, FormView):
+class SessionCreateView(_BuilderMixin, GroupPermissionMixin, ServiceFormMixin, FormView):
     permission = "group.manage"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "group": self.group}
 
-    def form_valid(self, form):
-        try:
-            created = services.session_create(
-                group=self.group,
-                acting_user=self.request.user,
-                repeat_weeks=form.cleaned_data["repeat_weeks"],
-                **form.service_arguments(),
-            )
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        created = services.session_create(
+            group=self.group,
+            acting_user=self.request.user,
+            repeat_weeks=form.cleaned_data["repeat_weeks"],
+            **form.service_arguments(),
+        )
         n = len(created)
         messages.success(
             self.request,
@@ -125,12 +107,11 @@ class SessionCreateView(_BuilderMixin, GroupPermissionMixin, FormView):
         return redirect(created[0])
 
 
-class SessionEditView(_BuilderMixin, SessionPermissionMixin, FormView):
+class SessionEditView(_BuilderMixin, SessionPermissionMixin, ServiceFormMixin, FormView):
     permission = "session.manage"
 
     def get_initial(self):
-        s = self.session
-        return SessionForm.initial_for(s, _active_places(s), s.agenda_items.all(), s.breaks.all())
+        return SessionForm.initial_for(self.session, *selectors.session_builder_parts(session=self.session))
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "group": self.group, "with_repeat": False}
@@ -145,12 +126,8 @@ class SessionEditView(_BuilderMixin, SessionPermissionMixin, FormView):
             return self.get(request, *args, **kwargs)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.session_update(session=self.session, acting_user=self.request.user, **form.service_arguments())
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.session_update(session=self.session, acting_user=self.request.user, **form.service_arguments())
         messages.success(self.request, "Your changes to the session have been saved.")
         return redirect(self.session)
 
@@ -182,7 +159,7 @@ class SessionPublishView(SessionPermissionMixin, TemplateView):
         try:
             services.session_publish(session=self.session, acting_user=request.user)
         except ValidationError as e:
-            form.add_error(None, e)
+            add_service_errors(form, e)
             return self.render_to_response(self.get_context_data(form=form))
         messages.success(
             request, f"Published. Members of {self.group.name} can now see the session and say if they will come."
@@ -190,7 +167,7 @@ class SessionPublishView(SessionPermissionMixin, TemplateView):
         return redirect(self.session)
 
 
-class SessionCancelView(SessionPermissionMixin, FormView):
+class SessionCancelView(SessionPermissionMixin, ServiceFormMixin, FormView):
     permission = "session.manage"
     template_name = T + "cancel.html"
     form_class = CancelForm
@@ -205,14 +182,10 @@ class SessionCancelView(SessionPermissionMixin, FormView):
             return self.get(request, *args, **kwargs)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            session = services.session_cancel(
-                session=self.session, reason=form.cleaned_data["reason"], acting_user=self.request.user
-            )
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        session = services.session_cancel(
+            session=self.session, reason=form.cleaned_data["reason"], acting_user=self.request.user
+        )
         told = selectors.cancellation_recipients_count(session=session)
         if told:
             note = f"We have emailed the {_plural(told, 'person', 'people')} who said yes to tell them."
@@ -225,7 +198,7 @@ class SessionCancelView(SessionPermissionMixin, FormView):
 # --- preparation -----------------------------------------------------------------------------------------
 
 
-class PreparationAddView(SessionPermissionMixin, FormView):
+class PreparationAddView(SessionPermissionMixin, ServiceFormMixin, FormView):
     permission = "session.manage"
     template_name = T + "preparation_form.html"
     form_class = PreparationForm
@@ -233,24 +206,20 @@ class PreparationAddView(SessionPermissionMixin, FormView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx.update(
-            preparation=list(self.session.preparation.all()),
+            preparation=selectors.preparation_of(session=self.session),
             visible_now=timezone.now() >= self.session.preparation_opens_at,
         )
         return ctx
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            material = services.preparation_add(
-                session=self.session,
-                title=data["title"],
-                text=data["text"],
-                file=data.get("file"),
-                acting_user=self.request.user,
-            )
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+        material = services.preparation_add(
+            session=self.session,
+            title=data["title"],
+            text=data["text"],
+            file=data.get("file"),
+            acting_user=self.request.user,
+        )
         opens = self.session.preparation_opens_at
         if timezone.now() >= opens:
             when = "Members of the group can see it now."
@@ -263,27 +232,23 @@ class PreparationAddView(SessionPermissionMixin, FormView):
 # --- facilitators stepping back and stepping in ----------------------------------------------------------
 
 
-class FacilitatorWithdrawView(SessionPermissionMixin, FormView):
+class FacilitatorWithdrawView(SessionPermissionMixin, ServiceFormMixin, FormView):
     permission = "session.run"
     template_name = T + "withdraw.html"
     form_class = WithdrawForm
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["my_place"] = _active_places(self.session).filter(user=self.request.user).first()
+        ctx["my_place"] = selectors.facilitator_place_of(session=self.session, user=self.request.user)
         return ctx
 
-    def form_valid(self, form):
-        try:
-            services.facilitator_withdraw(
-                session=self.session,
-                user=self.request.user,
-                acting_user=self.request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.facilitator_withdraw(
+            session=self.session,
+            user=self.request.user,
+            acting_user=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
         text = "You are no longer facilitating this session."
         if self.session.is_published and not self.session.has_ended:
             if services.facilitator_rule_problems(session=self.session):
@@ -295,13 +260,13 @@ class FacilitatorWithdrawView(SessionPermissionMixin, FormView):
         return redirect("sessions_app:group_sessions", group_id=self.group.pk)
 
 
-class FacilitatorJoinView(SessionPermissionMixin, FormView):
+class FacilitatorJoinView(SessionPermissionMixin, ServiceFormMixin, FormView):
     permission = "session.manage"
     template_name = T + "step_in.html"
     form_class = StepInForm
 
     def get_initial(self):
-        self.places = list(_active_places(self.session))
+        self.places = list(selectors.active_facilitator_places(session=self.session))
         has_lead = any(p.role == FacilitatorRole.LEAD for p in self.places)
         return {"role": FacilitatorRole.SUPPORT if has_lead else FacilitatorRole.LEAD}
 
@@ -314,17 +279,13 @@ class FacilitatorJoinView(SessionPermissionMixin, FormView):
         )
         return ctx
 
-    def form_valid(self, form):
-        try:
-            place = services.facilitator_join(
-                session=self.session,
-                user=self.request.user,
-                role=form.cleaned_data["role"],
-                acting_user=self.request.user,
-            )
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        place = services.facilitator_join(
+            session=self.session,
+            user=self.request.user,
+            role=form.cleaned_data["role"],
+            acting_user=self.request.user,
+        )
         messages.success(self.request, f"You are now the {place.get_role_display().lower()} for this session.")
         return redirect(self.session)
 
@@ -332,57 +293,44 @@ class FacilitatorJoinView(SessionPermissionMixin, FormView):
 # --- glossary --------------------------------------------------------------------------------------------
 
 
-class GlossaryView(GroupPermissionMixin, FormView):
+class GlossaryView(GroupPermissionMixin, ServiceFormMixin, FormView):
     """Everyone in the group can read the glossary; those who manage the group add, change and remove terms."""
 
     permission = "group.view"
     template_name = T + "glossary.html"
     form_class = GlossaryTermForm
 
-    def _safe_next(self, url) -> str:
-        request = self.request
-        if url and url_has_allowed_host_and_scheme(
-            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return url
-        return ""
-
     def _done(self, next_url) -> str:
-        return self._safe_next(next_url) or reverse("sessions_app:glossary", args=[self.group.pk])
+        return safe_next_url(self.request, next_url, reverse("sessions_app:glossary", args=[self.group.pk]))
 
     def get_initial(self):
-        return {"next": self._safe_next(self.request.GET.get("next"))}
+        return {"next": safe_next_url(self.request, self.request.GET.get("next"))}
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["terms"] = list(self.group.glossary.all())
-        ctx["back_url"] = self._safe_next(self.request.POST.get("next") or self.request.GET.get("next"))
+        ctx["terms"] = selectors.glossary_terms(group=self.group)
+        ctx["back_url"] = safe_next_url(self.request, self.request.POST.get("next") or self.request.GET.get("next"))
         return ctx
 
     def post(self, request, *args, **kwargs):
         require(request.user, "group.manage", self.group)
         if "delete" in request.POST:
-            try:
-                term = self.group.glossary.get(pk=int(request.POST["delete"]))
-            except (ValueError, GlossaryTerm.DoesNotExist):
-                raise Http404("Not found") from None
+            term = selectors.glossary_term_of(group=self.group, term_id=request.POST["delete"])
+            if term is None:
+                raise Http404("Not found")
             services.glossary_term_delete(term=term, acting_user=request.user)
             messages.success(request, f"{term.abbreviation} has been taken out of the glossary.")
             return redirect(self._done(request.POST.get("next")))
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            term = services.glossary_term_save(
-                group=self.group,
-                abbreviation=data["abbreviation"],
-                meaning=data["meaning"],
-                acting_user=self.request.user,
-            )
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+        term = services.glossary_term_save(
+            group=self.group,
+            abbreviation=data["abbreviation"],
+            meaning=data["meaning"],
+            acting_user=self.request.user,
+        )
         messages.success(self.request, f"Saved in the glossary: {term.abbreviation} means {term.meaning}.")
         return redirect(self._done(data.get("next")))
 
@@ -390,7 +338,7 @@ class GlossaryView(GroupPermissionMixin, FormView):
 # --- venues ----------------------------------------------------------------------------------------------
 
 
-class VenueListView(LoginRequiredMixin, FormView):
+class VenueListView(LoginRequiredMixin, ServiceFormMixin, FormView):
     """Organisation admins and facilitators see their organisations' venues and add new ones."""
 
     template_name = T + "venues.html"
@@ -414,13 +362,9 @@ class VenueListView(LoginRequiredMixin, FormView):
         )
         return ctx
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = dict(form.cleaned_data)
         organisation = data.pop("organisation")
-        try:
-            venue = services.venue_create(organisation=organisation, acting_user=self.request.user, **data)
-        except ValidationError as e:
-            _apply_error(form, e)
-            return self.form_invalid(form)
+        venue = services.venue_create(organisation=organisation, acting_user=self.request.user, **data)
         messages.success(self.request, f"{venue.name} has been added to your venues.")
         return redirect("sessions_app:venues")

@@ -1,0 +1,138 @@
+"""After the session: the debrief, decisions (and their confirmation at a quorate meeting), actions and wins."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from groups.models import Membership, User
+
+from ..models import Action, Debrief, Decision, Session, Win
+from ._common import audit, lock
+from .quorum import count_quorum
+
+
+@transaction.atomic
+def debrief_record(*, session: Session, acting_user: User, went_well: str, was_hard: str, to_change: str) -> Debrief:
+    """The lead facilitator records the debrief once the session has started; saving again updates it."""
+    session = lock(session)
+    if not session.has_started:
+        raise ValidationError("You can record the debrief once the session has started.", code="session_not_started")
+    values = {"went_well": went_well.strip(), "was_hard": was_hard.strip(), "to_change": to_change.strip()}
+    debrief = Debrief.objects.filter(session=session).first()
+    created = debrief is None
+    if created:
+        debrief = Debrief(session=session, recorded_by=acting_user, **values)
+    else:
+        for k, v in values.items():
+            setattr(debrief, k, v)
+    debrief.full_clean()
+    debrief.save()
+    audit(
+        action="debrief.recorded",
+        actor=acting_user,
+        session=session,
+        obj=debrief,
+        data={"session_id": session.pk, "first_time": created},
+    )
+    return debrief
+
+
+@transaction.atomic
+def decision_record(*, session: Session, proposal: str, outcome: str, acting_user: User) -> Decision:
+    """At a meeting of a group with a parent quorum, a decision taken while too few parents are checked in is
+    marked as needing confirmation at a quorate meeting."""
+    record = count_quorum(session)
+    decision = Decision(
+        session=session,
+        proposal=proposal.strip(),
+        outcome=outcome.strip(),
+        recorded_by=acting_user,
+        needs_confirmation=record is not None and not record.quorate,
+    )
+    decision.full_clean()
+    decision.save()
+    audit(
+        action="decision.recorded",
+        actor=acting_user,
+        session=session,
+        obj=decision,
+        data={"session_id": session.pk, "needs_confirmation": decision.needs_confirmation},
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_confirm(*, decision: Decision, at_session: Session, acting_user: User | None = None) -> Decision:
+    """A decision from an inquorate meeting counts once a quorate meeting of the same group confirms it."""
+    if at_session.group_id != decision.session.group_id:
+        raise ValidationError("Only a meeting of the same group can confirm this decision.", code="another_group")
+    record = count_quorum(at_session)
+    if record is None or not record.quorate:
+        raise ValidationError(
+            "This meeting does not have enough parents present to confirm decisions.", code="not_quorate"
+        )
+    decision.needs_confirmation = False
+    decision.confirmed_at_session = at_session
+    decision.save(update_fields=["needs_confirmation", "confirmed_at_session"])
+    audit(
+        action="decision.confirmed",
+        actor=acting_user,
+        session=at_session,
+        obj=decision,
+        data={"session_id": decision.session_id, "confirmed_at_session_id": at_session.pk},
+    )
+    return decision
+
+
+@transaction.atomic
+def action_record(*, session: Session, description: str, owner: User, due_on: date | None, acting_user: User) -> Action:
+    """An action's owner must be a member of the group."""
+    if not Membership.objects.active().filter(group=session.group, user=owner).exists():
+        raise ValidationError(
+            {
+                "owner": ValidationError(
+                    "The person doing the action must be a member of the group.", code="owner_not_a_member"
+                )
+            }
+        )
+    action = Action(
+        session=session, description=description.strip(), owner=owner, due_on=due_on, recorded_by=acting_user
+    )
+    action.full_clean()
+    action.save()
+    audit(
+        action="action.recorded",
+        actor=acting_user,
+        session=session,
+        obj=action,
+        data={"session_id": session.pk, "owner_id": owner.pk},
+    )
+    return action
+
+
+@transaction.atomic
+def action_set_status(*, action: Action, status: str, acting_user: User) -> Action:
+    """The action's owner, or whoever manages the group, says how it is going (one of the known states)."""
+    if status not in Action.Status.values:
+        raise ValidationError("Choose a status.", code="unknown_status")
+    action.status = status
+    action.save(update_fields=["status"])
+    audit(
+        action="action.status_changed",
+        actor=acting_user,
+        session=action.session,
+        obj=action,
+        data={"session_id": action.session_id, "status": status},
+    )
+    return action
+
+
+@transaction.atomic
+def win_record(*, session: Session, description: str, acting_user: User) -> Win:
+    """A win the group wants remembered ("you said, we did")."""
+    win = Win(session=session, description=description.strip(), recorded_by=acting_user)
+    win.full_clean()
+    win.save()
+    audit(action="win.recorded", actor=acting_user, session=session, obj=win, data={"session_id": session.pk})
+    return win

@@ -1,0 +1,154 @@
+"""Support requests: childcare, travel, an interpreter, access needs or a one-to-one, asked for by a person who
+said yes and decided by the group's facilitators. Amounts are kept in pence."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.events import send_on_commit
+from groups.models import User
+from groups.permissions import has_perm
+
+from .. import events, notify
+from ..models import Answer, Rsvp, Session, SupportRequest
+from ._common import audit, lock
+
+
+@transaction.atomic
+def support_request_create(*, session: Session, user: User, kind: str, **details) -> SupportRequest:
+    """A person who said yes can ask for support: childcare, travel, an interpreter, access needs, or a
+    one-to-one instead. One live request of each kind per person per session (database)."""
+    session = lock(session)
+    rsvp = Rsvp.objects.filter(session=session, user=user, answer=Answer.YES).first()
+    if rsvp is None:
+        raise ValidationError("Say yes to the session first, then ask for support.", code="needs_yes")
+    if session.has_started:
+        raise ValidationError(
+            "This session has already started. Please speak to a facilitator.", code="session_started"
+        )
+    request = SupportRequest(session=session, user=user, kind=kind, **details)
+    # The check constraint lets a NULL children_count through (SQL NULL passes a CHECK), so say it here.
+    if kind == SupportRequest.Kind.CHILDCARE and not request.creche_place and not (request.children_count or 0) >= 1:
+        raise ValidationError(
+            {
+                "children_count": ValidationError(
+                    "Tell us how many children, or ask for a crèche place.", code="children_count_required"
+                )
+            }
+        )
+    already = ValidationError(
+        "You have already asked for this kind of support for this session. You can see it on the session page.",
+        code="support_already_asked",
+    )
+    # Checked before full_clean, whose own unique-constraint check would give a technical message instead.
+    if SupportRequest.objects.filter(
+        session=session,
+        user=user,
+        kind=kind,
+        status__in=[SupportRequest.Status.PENDING, SupportRequest.Status.APPROVED],
+    ).exists():
+        raise already
+    request.full_clean()
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        raise already from None
+    notify.support_requested(request=request)
+    audit(
+        action="support_request.created",
+        actor=user,
+        session=session,
+        obj=request,
+        data={"session_id": session.pk, "kind": kind},
+    )
+    return request
+
+
+@transaction.atomic
+def support_request_decide(
+    *, request: SupportRequest, approve: bool, acting_user: User, reason: str = "", amount_pence: int | None = None
+) -> SupportRequest:
+    """A facilitator approves or declines a pending request; declining needs a reason (database). The person
+    is told the outcome. Approved amounts are kept in pence for payments."""
+    request = (
+        SupportRequest.objects.select_for_update(of=("self",))
+        .select_related("session", "session__group")
+        .get(pk=request.pk)
+    )
+    if not has_perm(acting_user, "session.manage", request.session):
+        raise ValidationError("Only the group's facilitators can decide on support.", code="not_allowed")
+    if request.status != SupportRequest.Status.PENDING:
+        raise ValidationError(
+            f"This request has already been decided: {request.get_status_display().lower()}.",
+            code="support_already_decided",
+        )
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    "Give a reason when you decline a request; the parent will see it.", code="reason_required"
+                )
+            }
+        )
+    if amount_pence is not None and amount_pence < 0:
+        raise ValidationError(
+            {"amount_pence": ValidationError("The amount cannot be negative.", code="amount_negative")}
+        )
+    request.status = SupportRequest.Status.APPROVED if approve else SupportRequest.Status.DECLINED
+    request.decision_reason = reason
+    request.approved_amount_pence = (
+        (amount_pence if amount_pence is not None else request.expected_cost_pence) if approve else None
+    )
+    request.decided_by = acting_user
+    request.decided_at = timezone.now()
+    request.full_clean()
+    request.save()
+    notify.support_decided(request=request)
+    audit(
+        action="support_request.decided",
+        actor=acting_user,
+        session=request.session,
+        obj=request,
+        data={
+            "session_id": request.session_id,
+            "status": request.status,
+            "amount_pence": request.approved_amount_pence,
+        },
+    )
+    send_on_commit(
+        events.support_request_decided,
+        sender=SupportRequest,
+        request=request,
+        session_id=request.session_id,
+        person_id=request.user_id,
+        approved=approve,
+        amount_pence=request.approved_amount_pence,
+        acting_user_id=acting_user.pk,
+    )
+    return request
+
+
+@transaction.atomic
+def support_request_withdraw(*, request: SupportRequest, acting_user: User) -> SupportRequest:
+    """Only the person who asked withdraws a request, and only while it waits for a decision (a decided request
+    is returned unchanged)."""
+    request = (
+        SupportRequest.objects.select_for_update(of=("self",))
+        .select_related("session", "session__group")
+        .get(pk=request.pk)
+    )
+    if request.user_id != acting_user.pk:
+        raise ValidationError("Only the person who asked can withdraw a request.", code="not_your_request")
+    if request.status == SupportRequest.Status.PENDING:
+        request.status = SupportRequest.Status.WITHDRAWN
+        request.save(update_fields=["status"])
+        audit(
+            action="support_request.withdrawn",
+            actor=acting_user,
+            session=request.session,
+            obj=request,
+            data={"session_id": request.session_id},
+        )
+    return request
