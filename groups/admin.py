@@ -1,6 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 
+from . import services
+from .forms import AnonymiseForm
 from .models import (
     Acknowledgement,
     AgreementVersion,
@@ -53,6 +58,49 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
     filter_horizontal = []
+    readonly_fields = ["erased_at"]
+    actions = ["anonymise"]
+
+    # People are never deleted: attendance, answers, support requests and the trails point at them. Removing
+    # a person is the "anonymise" action, which runs groups.services.person_anonymise.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.erased_at:
+            return [*fieldsets, ("Anonymised", {"fields": ["erased_at"]})]
+        return fieldsets
+
+    @admin.action(description="Anonymise the selected people (their attendance and support records are kept)")
+    def anonymise(self, request, queryset):
+        form = AnonymiseForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for person in queryset:
+                try:
+                    services.person_anonymise(
+                        person=person, acting_user=request.user, reason=form.cleaned_data["reason"]
+                    )
+                except ValidationError as error:
+                    self.message_user(request, f"{person}: {' '.join(error.messages)}", messages.ERROR)
+                else:
+                    done += 1
+            if done:
+                self.message_user(request, f"{done} anonymised. Their records are kept.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "groups/admin/anonymise_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Anonymise these people?",
+                "opts": self.model._meta,
+                "people": queryset,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(Organisation)

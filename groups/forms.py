@@ -3,9 +3,9 @@
 from allauth.account import forms as allauth_forms
 from allauth.core import context as allauth_context
 from django import forms
-from django.core.exceptions import ValidationError
 
-from .models import Group, Membership, User
+from .models import ErasureReason, Group, Membership, User
+from .selectors import action_label
 
 
 class ProfileForm(forms.ModelForm):
@@ -130,6 +130,62 @@ class InvitationForm(forms.Form):
     )
 
 
+class AnonymiseForm(forms.Form):
+    """The admin site's "anonymise" action asks why, from a fixed list, so no free text about the person is
+    written to the audit trail."""
+
+    reason = forms.ChoiceField(
+        label="Why are you removing them?",
+        choices=ErasureReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you are removing them."},
+    )
+
+
+class AuditFilterForm(forms.Form):
+    """Filters for the organisation's audit trail (sent with GET, so a filtered list can be bookmarked)."""
+
+    person = forms.CharField(
+        label="Who (optional)", required=False, max_length=150, help_text="Part of a name or email address."
+    )
+    action = forms.ChoiceField(label="What (optional)", required=False)
+    object = forms.CharField(
+        label="About (optional)",
+        required=False,
+        max_length=200,
+        help_text="Words from its name, or its type and number, for example groups.group#12.",
+    )
+    date_from = forms.DateField(
+        label="From (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "Enter a date like 30/03/2026."},
+    )
+    date_to = forms.DateField(
+        label="To (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Changes on this day are included.",
+        error_messages={"invalid": "Enter a date like 30/03/2026."},
+    )
+
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        things = sorted({a.split(".", 1)[0] for a in actions})
+        self.fields["action"].choices = [
+            ("", "Anything"),
+            ("Everything about", [(f"{t}.", f"{action_label(t)}: anything") for t in things]),
+            ("Exactly", [(a, action_label(a)) for a in actions]),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be on or after the start date.")
+        return cleaned
+
+
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(
         label="Your full name",
@@ -156,13 +212,3 @@ class RequestLoginCodeForm(allauth_forms.RequestLoginCodeForm):
         if invited and not self.is_bound:
             self.initial.setdefault("email", invited)
         self.fields["email"].widget.attrs.update({"autocomplete": "email"})
-
-
-def add_service_errors(form, error: ValidationError):
-    """Puts a service's ValidationError on the form: dict-shaped errors on their fields (or the top of the
-    form for names the form does not have), others at the top, so the error summary shows them."""
-    if hasattr(error, "error_dict"):
-        for field, errs in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        form.add_error(None, error)

@@ -83,6 +83,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person was anonymised (groups.services.person_anonymise): the row stays, so the evidence
+    # that points at it (attendance, support, payments) stays true, but nothing on it says who they were.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -117,6 +120,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.display_name
+
+
+class ErasureReason(models.TextChoices):
+    """Why a person was anonymised (groups.services.person_anonymise). A fixed list, so the audit trail never
+    holds free text about them."""
+
+    ASKED = "asked", "They asked us to remove their details"
+    NOT_NEEDED = "not_needed", "We no longer need their details"
+    OTHER = "other", "Another reason, recorded outside coprod"
 
 
 class Organisation(models.Model):

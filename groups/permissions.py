@@ -120,6 +120,8 @@ register("group.manage", can_manage_group)
 register("group.acknowledge", can_acknowledge_agreement)
 register("organisation.create_group", can_create_group)
 register("organisation.administer", can_administer_organisation)
+# The organisation's audit trail (who changed what): its admins only; anyone else inside gets a 403.
+register("organisation.audit", can_administer_organisation)
 
 
 def has_perm(user, name: str, obj) -> bool:

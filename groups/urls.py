@@ -20,3 +20,11 @@ urlpatterns = [
     ),
     path("<int:group_id>/leave/", views.LeaveGroupView.as_view(), name="leave"),
 ]
+
+# Pages of an organisation as a whole, under /organisations/ (namespace "organisations", see coprod/urls.py).
+organisation_patterns = (
+    [
+        path("<int:organisation_id>/audit/", views.AuditTrailView.as_view(), name="audit_trail"),
+    ],
+    "organisations",
+)

@@ -10,19 +10,20 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from core import extensions
+from core.forms import ServiceFormMixin, add_service_errors
 
 from . import selectors, services
 from .forms import (
     AcceptInvitationForm,
     AcknowledgeForm,
     AgreementForm,
+    AuditFilterForm,
     GroupForm,
     InvitationForm,
     ProfileForm,
-    add_service_errors,
 )
-from .models import Group, Invitation
-from .permissions import GroupPermissionMixin, has_perm, membership_in, standing
+from .models import Group, Invitation, Organisation
+from .permissions import GroupPermissionMixin, PermissionMixin, has_perm, membership_in, standing
 
 
 def healthz(request):
@@ -59,7 +60,7 @@ class GroupListView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
-class GroupCreateView(LoginRequiredMixin, FormView):
+class GroupCreateView(LoginRequiredMixin, ServiceFormMixin, FormView):
     template_name = "groups/group_form.html"
     form_class = GroupForm
 
@@ -73,23 +74,19 @@ class GroupCreateView(LoginRequiredMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organisations": self.organisations}
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
         if not has_perm(self.request.user, "organisation.create_group", data["organisation"]):
             raise PermissionDenied
-        try:
-            group = services.group_create(
-                organisation=data["organisation"],
-                name=data["name"].strip(),
-                kind=data["kind"],
-                purpose=data["purpose"],
-                parent_quorum=data.get("parent_quorum"),
-                agreement_text=data.get("agreement_text", ""),
-                acting_user=self.request.user,
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+        group = services.group_create(
+            organisation=data["organisation"],
+            name=data["name"].strip(),
+            kind=data["kind"],
+            purpose=data["purpose"],
+            parent_quorum=data.get("parent_quorum"),
+            agreement_text=data.get("agreement_text", ""),
+            acting_user=self.request.user,
+        )
         messages.success(self.request, f"{group.name} has been set up.")
         return redirect(group)
 
@@ -107,7 +104,7 @@ class GroupDetailView(GroupPermissionMixin, TemplateView):
         return ctx
 
 
-class GroupEditView(GroupPermissionMixin, FormView):
+class GroupEditView(GroupPermissionMixin, ServiceFormMixin, FormView):
     permission = "group.manage"
     template_name = "groups/group_form.html"
     form_class = GroupForm
@@ -115,21 +112,17 @@ class GroupEditView(GroupPermissionMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.group}
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
         quorum = data.get("parent_quorum")
-        try:
-            services.group_update(
-                group=self.group,
-                acting_user=self.request.user,
-                name=data["name"].strip(),
-                kind=data["kind"],
-                purpose=data["purpose"],
-                parent_quorum=Group.default_quorum_for(data["kind"]) if quorum is None else quorum,
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+        services.group_update(
+            group=self.group,
+            acting_user=self.request.user,
+            name=data["name"].strip(),
+            kind=data["kind"],
+            purpose=data["purpose"],
+            parent_quorum=Group.default_quorum_for(data["kind"]) if quorum is None else quorum,
+        )
         messages.success(self.request, "The group's details have been saved.")
         return redirect(self.group)
 
@@ -148,7 +141,7 @@ class GroupMembersView(GroupPermissionMixin, TemplateView):
         return ctx
 
 
-class AgreementView(GroupPermissionMixin, FormView):
+class AgreementView(GroupPermissionMixin, ServiceFormMixin, FormView):
     """Read the current agreement; members acknowledge it here."""
 
     permission = "group.view"
@@ -177,20 +170,16 @@ class AgreementView(GroupPermissionMixin, FormView):
             raise PermissionDenied("Only members of this group can acknowledge its agreement.")
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         version = self.group.agreement_versions.filter(pk=form.cleaned_data["version"]).first()
         if version is None:
             raise Http404
-        try:
-            services.agreement_acknowledge(version=version, user=self.request.user)
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+        services.agreement_acknowledge(version=version, user=self.request.user)
         messages.success(self.request, "Thank you. You have agreed to how the group works together.")
         return redirect(self.group)
 
 
-class AgreementEditView(GroupPermissionMixin, FormView):
+class AgreementEditView(GroupPermissionMixin, ServiceFormMixin, FormView):
     permission = "group.manage"
     template_name = "groups/agreement_form.html"
     form_class = AgreementForm
@@ -199,39 +188,31 @@ class AgreementEditView(GroupPermissionMixin, FormView):
         current = services.agreement_current(group=self.group)
         return {"text": current.text if current else ""}
 
-    def form_valid(self, form):
-        try:
-            version = services.agreement_publish(
-                group=self.group, text=form.cleaned_data["text"], acting_user=self.request.user
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+    def perform(self, form):
+        version = services.agreement_publish(
+            group=self.group, text=form.cleaned_data["text"], acting_user=self.request.user
+        )
         messages.success(
             self.request, f"Version {version.number} saved. Every member will be asked to read it and agree again."
         )
         return redirect("groups:members", group_id=self.group.pk)
 
 
-class InviteView(GroupPermissionMixin, FormView):
+class InviteView(GroupPermissionMixin, ServiceFormMixin, FormView):
     permission = "group.manage"
     template_name = "groups/invite.html"
     form_class = InvitationForm
     extra_context = {"valid_days": settings.INVITATION_VALID_DAYS}
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            invitation = services.invitation_create(
-                group=self.group,
-                email=data["email"],
-                full_name=data["full_name"],
-                role=data["role"],
-                acting_user=self.request.user,
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+        invitation = services.invitation_create(
+            group=self.group,
+            email=data["email"],
+            full_name=data["full_name"],
+            role=data["role"],
+            acting_user=self.request.user,
+        )
         messages.success(self.request, f"Invitation sent to {invitation.email}.")
         return redirect("groups:members", group_id=self.group.pk)
 
@@ -261,6 +242,49 @@ class LeaveGroupView(GroupPermissionMixin, TemplateView):
         return redirect("home")
 
 
+class AuditTrailView(PermissionMixin, TemplateView):
+    """The organisation's audit trail, for its admins: who changed what, searchable, 50 to a page. The page
+    runs the same number of queries whatever the length of the trail (the list is not counted)."""
+
+    permission = "organisation.audit"
+    template_name = "groups/audit_trail.html"
+
+    def get_permission_object(self):
+        self.organisation = get_object_or_404(Organisation, pk=self.kwargs["organisation_id"])
+        return self.organisation
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        actions = selectors.audit_actions_present(organisation=self.organisation)
+        params = self.request.GET.copy()
+        page_number = params.pop("page", ["1"])[-1]
+        form = AuditFilterForm(params or None, actions=actions)
+        filters = {}
+        if form.is_bound:
+            form.is_valid()  # the fields that are right still filter; the others show their error
+            filters = form.cleaned_data
+        events = selectors.audit_events_visible_to(
+            user=self.request.user,
+            organisation=self.organisation,
+            person=filters.get("person") or None,
+            action=filters.get("action") or None,
+            object_query=filters.get("object") or None,
+            date_from=filters.get("date_from"),
+            date_to=filters.get("date_to"),
+        )
+        page = selectors.trail_page(events, number=page_number)
+        for event in page.rows:
+            event.action_label = selectors.action_label(event.action)
+        ctx.update(
+            organisation=self.organisation,
+            form=form,
+            page=page,
+            filtered=bool(filters and any(filters.values())),
+            filter_query=params.urlencode(),
+        )
+        return ctx
+
+
 class ProfileView(LoginRequiredMixin, FormView):
     template_name = "groups/profile.html"
     form_class = ProfileForm
@@ -280,7 +304,7 @@ class ProfileView(LoginRequiredMixin, FormView):
         return redirect("profile")
 
 
-class AcceptInvitationView(FormView):
+class AcceptInvitationView(ServiceFormMixin, FormView):
     """Open to anyone holding the emailed link: the link is the proof. Creates the account and membership,
     then asks the person to sign in with a code sent to the same address."""
 
@@ -301,18 +325,14 @@ class AcceptInvitationView(FormView):
         ctx["invitation"] = self.invitation
         return ctx
 
-    def form_valid(self, form):
+    def perform(self, form):
         user = self.request.user if self.request.user.is_authenticated else None
-        try:
-            services.invitation_accept(
-                invitation=self.invitation,
-                full_name=form.cleaned_data["full_name"],
-                preferred_name=form.cleaned_data["preferred_name"],
-                signed_in_user=user,
-            )
-        except ValidationError as e:
-            add_service_errors(form, e)
-            return self.form_invalid(form)
+        services.invitation_accept(
+            invitation=self.invitation,
+            full_name=form.cleaned_data["full_name"],
+            preferred_name=form.cleaned_data["preferred_name"],
+            signed_in_user=user,
+        )
         if user is not None:
             messages.success(self.request, f"Welcome to {self.invitation.group.name}.")
             return redirect(self.invitation.group)

@@ -6,4 +6,7 @@ class SessionsAppConfig(AppConfig):
     verbose_name = "Sessions"
 
     def ready(self):
-        from . import demo, home, permissions  # noqa: F401  (registers permissions, page sections, demo data)
+        from . import demo, erasure, home, permissions  # noqa: F401  (registers permissions, sections, demo, erasure)
+        from .messaging import register_with_notifications
+
+        register_with_notifications()  # its message kinds, personal links and quiet hours

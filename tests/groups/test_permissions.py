@@ -24,20 +24,6 @@ LOGIN = "login"  # anonymous: a redirect to the sign-in page
 
 
 @pytest.fixture
-def outsider(make_user, other_organisation, grant):
-    """A facilitator at another organisation, member of a group there."""
-    user = grant(make_user(email="outsider@example.test"), other_organisation, StaffRole.Role.FACILITATOR)
-    services.group_create(
-        organisation=other_organisation,
-        name="Hillside parents",
-        kind=Group.Kind.COPRODUCTION,
-        purpose="Another partnership's group.",
-        acting_user=user,
-    )
-    return user
-
-
-@pytest.fixture
 def outsider_parent(make_user, other_organisation, outsider):
     """A parent in a group of another organisation."""
     user = make_user(email="outsider.parent@example.test")
@@ -53,20 +39,9 @@ def stranger(make_user):
 
 
 @pytest.fixture
-def other_parent(other_group):
-    """A parent of another group in the same organisation."""
-    return other_group.memberships.get(role=Membership.Role.PARENT).user
-
-
-@pytest.fixture
 def org_facilitator(make_user, organisation, grant):
     """A facilitator of the organisation who is not a member of the group."""
     return grant(make_user(email="facilitator3@example.test"), organisation, StaffRole.Role.FACILITATOR)
-
-
-@pytest.fixture
-def governance_lead(make_user, organisation, grant):
-    return grant(make_user(email="governance@example.test"), organisation, StaffRole.Role.GOVERNANCE_LEAD)
 
 
 @pytest.fixture
