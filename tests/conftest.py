@@ -6,11 +6,12 @@ import pytest
 
 from groups import services
 from groups.models import Group, Membership, Organisation, StaffRole
+from sessions_app import services as session_services
 
 # Sync Playwright runs an asyncio loop in the test thread; Django must allow its ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytest_plugins = ("celery.contrib.pytest",)
+pytest_plugins = ("celery.contrib.pytest", "tests.url_coverage")
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -93,6 +94,47 @@ def facilitator2(make_user, organisation, grant):
 
 
 @pytest.fixture
+def governance_lead(make_user, organisation, grant):
+    return grant(
+        make_user(email="governance@example.test", full_name="Grace Governance"),
+        organisation,
+        StaffRole.Role.GOVERNANCE_LEAD,
+    )
+
+
+@pytest.fixture
+def outsider(make_user, other_organisation, grant):
+    """A facilitator of another organisation, running a group of their own there: everything of ours is a 404
+    to them."""
+    person = grant(
+        make_user(email="outsider@example.test", full_name="Oscar Outsider"),
+        other_organisation,
+        StaffRole.Role.FACILITATOR,
+    )
+    services.group_create(
+        organisation=other_organisation,
+        name="Hillside parents",
+        kind=Group.Kind.COPRODUCTION,
+        purpose="Parents shaping Hillside's services.",
+        acting_user=person,
+    )
+    return person
+
+
+@pytest.fixture
+def other_parent(other_group):
+    """A parent of another group of the same organisation: inside the organisation, outside the group, so
+    refused with a 403."""
+    return other_group.memberships.get(user__email="dad@example.test").user
+
+
+@pytest.fixture
+def dad(other_parent):
+    """The other group's parent, by the name the sessions tests know him by."""
+    return other_parent
+
+
+@pytest.fixture
 def parent(make_user):
     return make_user(email="parent@example.test", full_name="Pat Parent")
 
@@ -132,3 +174,19 @@ def other_group(organisation, facilitator2, make_user):
         group=group, user=make_user(email="dad@example.test"), role=Membership.Role.PARENT, acting_user=facilitator2
     )
     return group
+
+
+@pytest.fixture
+def venue(organisation, org_admin):
+    """The organisation's meeting place, with every access detail a session page shows."""
+    return session_services.venue_create(
+        organisation=organisation,
+        acting_user=org_admin,
+        name="Bayside Family Hub",
+        address="12 Harbour Road\nBayside BS1 2AB",
+        step_free=True,
+        parking=False,
+        baby_changing=True,
+        quiet_room=True,
+        access_notes="Use the side door on Mill Lane; ask for Jo at reception.",
+    )

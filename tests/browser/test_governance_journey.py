@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from groups import services as group_services
-from groups.models import Group, Membership, StaffRole
+from groups.models import Group, Membership
 from sessions_app import services
 from sessions_app.models import Answer, Session
 from tests.browser.conftest import PHONE, assert_fits_phone, axe_check, sign_in_with_password
@@ -21,15 +21,6 @@ COMMITTEE = "Parent Governance Committee"
 MEETING = "Committee meeting"
 SILENT_NAME = "Sam Silent"
 SILENT_PHONE = "07700 900123"
-
-
-@pytest.fixture
-def governance_lead(make_user, organisation, grant):
-    return grant(
-        make_user(email="governance@example.test", full_name="Grace Governance"),
-        organisation,
-        StaffRole.Role.GOVERNANCE_LEAD,
-    )
 
 
 @pytest.fixture

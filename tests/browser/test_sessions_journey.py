@@ -13,7 +13,6 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from sessions_app import services
 from sessions_app.models import CheckIn, FacilitatorRole, FollowUp, Rsvp, Session, SupportRequest
 from tests.browser.conftest import PHONE, TIMEOUT_MS, assert_fits_phone, axe_check, sign_in_with_password
 
@@ -24,18 +23,6 @@ TITLE = "Planning the summer fun day"
 PURPOSE = "Decide together what families need on the day."
 AGENDA = ["Welcome and introductions", "Ideas for the day", "Who will do what"]
 VENUE = "Bayside Family Hub"
-
-
-@pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation,
-        acting_user=org_admin,
-        name=VENUE,
-        address="12 Harbour Road\nBayside BY1 2AB",
-        step_free=True,
-        baby_changing=True,
-    )
 
 
 @pytest.fixture

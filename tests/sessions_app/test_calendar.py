@@ -25,16 +25,6 @@ def pinned_now():
 
 
 @pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation,
-        acting_user=org_admin,
-        name="Bayside Family Hub",
-        address="1 Harbour Road\nBayside BA1 1AA",
-    )
-
-
-@pytest.fixture
 def make(group_with_members, facilitator, facilitator2, venue):
     def build(title, starts_at, *, format=Session.Format.IN_PERSON, link="", with_venue=True, publish=True):
         [session] = services.session_create(
@@ -85,7 +75,7 @@ def test_single_session(make, group_with_members):
     assert start.utcoffset() == timedelta(0)
     assert "DTSTART:20300701T173000Z" in unfolded(ics)
     assert "DTEND:20300701T193000Z" in unfolded(ics)
-    assert str(event["LOCATION"]) == "Bayside Family Hub, 1 Harbour Road, Bayside BA1 1AA"
+    assert str(event["LOCATION"]) == "Bayside Family Hub, 12 Harbour Road, Bayside BS1 2AB"
     assert str(event["STATUS"]) == "CONFIRMED"
     assert str(event["URL"]) == settings.SITE_URL.rstrip("/") + session.get_absolute_url()
     assert "Plan the summer fun day together." in str(event["DESCRIPTION"])

@@ -32,6 +32,7 @@ from sessions_app.models import (
     Session,
     SupportRequest,
 )
+from tests.sessions_app.factories import plan_session
 
 LONDON = ZoneInfo("Europe/London")
 PUBLISHED_AT = datetime(2030, 6, 1, 10, 0, tzinfo=LONDON)
@@ -64,22 +65,18 @@ def run(django_capture_on_commit_callbacks):
 
 
 def make_session(group, lead, support, *, starts_at=START, publish=True, capacity=None, title="Summer fun day"):
-    [session] = services.session_create(
-        group=group,
-        acting_user=lead,
+    return plan_session(
+        group,
+        lead,
+        support,
+        starts_at=starts_at,
         title=title,
         purpose="Decide together what families need on the day.",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
         format=Session.Format.ONLINE,
         joining_link="https://meet.example.test/summer",
         capacity=capacity,
-        lead=lead,
-        supports=[support] if support else [],
+        publish=publish,
     )
-    if publish:
-        session = services.session_publish(session=session, acting_user=lead)
-    return session
 
 
 def add_member(group, user, role=Membership.Role.PARENT, by=None):

@@ -6,12 +6,10 @@ last place, or a session would be published just as its only support facilitator
 """
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 
 from groups import services as group_services
 from groups.models import Membership, User
@@ -53,38 +51,6 @@ def error_messages(outcome):
     assert kind == "error", f"expected a refusal, got {value!r}"
     assert isinstance(value, ValidationError), f"expected a ValidationError, got {value!r}"
     return value.messages
-
-
-@pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(organisation=organisation, acting_user=org_admin, name="Family Hub", address="1 Road")
-
-
-@pytest.fixture
-def make_session(group_with_members, facilitator, facilitator2, venue):
-    counter = {"n": 0}
-
-    def make(*, publish=True, capacity=None):
-        counter["n"] += 1
-        starts = timezone.now().replace(microsecond=0) + timedelta(days=7, hours=counter["n"])
-        [session] = services.session_create(
-            group=group_with_members,
-            acting_user=facilitator,
-            title=f"Round {counter['n']}",
-            purpose="Testing a race.",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            format=Session.Format.IN_PERSON,
-            venue=venue,
-            capacity=capacity,
-            lead=facilitator,
-            supports=[facilitator2],
-        )
-        if publish:
-            session = services.session_publish(session=session, acting_user=facilitator)
-        return session
-
-    return make
 
 
 @pytest.fixture

@@ -58,13 +58,6 @@ def fixed_time():
 
 
 @pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation, acting_user=org_admin, name="Bayside Family Hub", address="12 Harbour Road"
-    )
-
-
-@pytest.fixture
 def asha(make_user):
     return make_user(email="asha@example.test", full_name="Asha Parent", phone=ASHA_PHONE, contact_preference="text")
 
@@ -140,23 +133,9 @@ def held_meeting(make_meeting, facilitator):
 
 
 @pytest.fixture
-def governance_lead(make_user, organisation, grant):
-    return grant(
-        make_user(email="governance@example.test", full_name="Grace Governance"),
-        organisation,
-        StaffRole.Role.GOVERNANCE_LEAD,
-    )
-
-
-@pytest.fixture
 def staff_facilitator(make_user, organisation, grant):
     """A facilitator of the organisation who does not facilitate the committee."""
     return grant(make_user(email="staff@example.test"), organisation, StaffRole.Role.FACILITATOR)
-
-
-@pytest.fixture
-def outsider(make_user, other_organisation, grant):
-    return grant(make_user(email="outsider@example.test"), other_organisation, StaffRole.Role.FACILITATOR)
 
 
 @pytest.fixture

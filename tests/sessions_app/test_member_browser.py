@@ -8,7 +8,6 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from sessions_app import services
 from sessions_app.models import CheckIn, Rsvp, SupportRequest
 from tests.browser.conftest import PHONE, assert_fits_phone, axe_check
 from tests.conftest import PASSWORD
@@ -23,13 +22,6 @@ def page(page):
     page.set_default_navigation_timeout(10_000)
     page.set_viewport_size(PHONE)
     return page
-
-
-@pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation, acting_user=org_admin, name="Bayside Family Hub", address="12 Harbour Road"
-    )
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from groups import services as group_services
-from groups.models import Membership, StaffRole, User
+from groups.models import Membership
 from sessions_app import services
 from sessions_app.models import CheckIn, FollowUp, Rsvp, Session, SupportRequest
 
@@ -36,21 +36,6 @@ def messages_of(response):
 
 
 # --- data ------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation,
-        acting_user=org_admin,
-        name="Bayside Family Hub",
-        address="12 Harbour Road\nBayside BS1 2AB",
-        step_free=True,
-        parking=False,
-        baby_changing=True,
-        quiet_room=True,
-        access_notes="Use the side door on Mill Lane; ask for Jo at reception.",
-    )
 
 
 def next_week_start():
@@ -93,18 +78,6 @@ def session(group_with_members, facilitator, facilitator2, venue):
 @pytest.fixture
 def draft(group_with_members, facilitator, facilitator2, venue):
     return plan(group_with_members, facilitator, facilitator2, venue, publish=False, title="A draft plan")[0]
-
-
-@pytest.fixture
-def outsider(make_user, other_organisation, grant):
-    """Someone with a role in another organisation only."""
-    return grant(make_user(email="outsider@example.test"), other_organisation, StaffRole.Role.FACILITATOR)
-
-
-@pytest.fixture
-def other_parent(other_group):
-    """A parent of another group in the same organisation."""
-    return User.objects.get(email="dad@example.test")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from groups.models import Group, Membership, StaffRole
 from sessions_app import services, sms
 from sessions_app.messaging import message_send
 from sessions_app.models import Answer, FacilitatorAlert, Message, QuorumCheck, QuorumRecord, Session
+from tests.sessions_app.factories import plan_session
 
 LONDON = ZoneInfo("Europe/London")
 PUBLISHED_AT = datetime(2030, 6, 1, 10, 0, tzinfo=LONDON)
@@ -50,19 +51,17 @@ def run_check(django_capture_on_commit_callbacks):
 
 
 def make_session(group, lead, support, *, title="Committee meeting", starts_at=START, publish=True):
-    [session] = services.session_create(
-        group=group,
-        acting_user=lead,
+    return plan_session(
+        group,
+        lead,
+        support,
+        starts_at=starts_at,
         title=title,
         purpose="Hold the partnership to account.",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
         format=Session.Format.ONLINE,
         joining_link="https://meet.example.test/committee",
-        lead=lead,
-        supports=[support],
+        publish=publish,
     )
-    return services.session_publish(session=session, acting_user=lead) if publish else session
 
 
 @pytest.fixture

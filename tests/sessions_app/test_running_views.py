@@ -76,30 +76,6 @@ def session(group_with_members, facilitator, facilitator2, parent):
 
 
 @pytest.fixture
-def dad(other_group):
-    """A parent in another group of the same organisation."""
-    return other_group.memberships.get(role=Membership.Role.PARENT).user
-
-
-@pytest.fixture
-def outsider(make_user, other_organisation, grant):
-    """A facilitator of another organisation, running a group of their own there."""
-    person = grant(
-        make_user(email="outsider@example.test", full_name="Oscar Outsider"),
-        other_organisation,
-        StaffRole.Role.FACILITATOR,
-    )
-    group_services.group_create(
-        organisation=other_organisation,
-        name="Hillside parents",
-        kind=Group.Kind.COPRODUCTION,
-        purpose="Parents shaping Hillside's services.",
-        acting_user=person,
-    )
-    return person
-
-
-@pytest.fixture
 def travel_request(session, parent):
     return services.support_request_create(
         session=session,

@@ -62,48 +62,11 @@ def fixed_time():
 
 
 @pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation,
-        acting_user=org_admin,
-        name="Bayside Family Hub",
-        address="12 Harbour Road\nBayside BS1 2AB",
-        step_free=True,
-        baby_changing=True,
-    )
+def make_session(make_session):
+    """Here a session starts as a draft on START, unless asked otherwise (the shared builder is in conftest)."""
 
-
-@pytest.fixture
-def outsider(make_user, other_organisation, grant):
-    """A facilitator of another organisation: everything of ours is a 404 to them."""
-    return grant(make_user(email="outsider@example.test"), other_organisation, StaffRole.Role.FACILITATOR)
-
-
-@pytest.fixture
-def dad(other_group):
-    """A parent in another group of the same organisation: inside the organisation, so refused with a 403."""
-    return other_group.memberships.get(user__email="dad@example.test").user
-
-
-@pytest.fixture
-def make_session(group_with_members, facilitator, facilitator2, venue):
-    def make(*, publish=False, support=True, starts_at=START, hours=2, **extra):
-        fields = dict(
-            title="Planning the summer fun day",
-            purpose="Decide together what the fun day offers families.",
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(hours=hours),
-            format=Session.Format.IN_PERSON,
-            venue=venue,
-            lead=facilitator,
-            supports=[facilitator2] if support else [],
-        )
-        fields.update(extra)
-        [session] = services.session_create(group=group_with_members, acting_user=facilitator, **fields)
-        if publish:
-            services.session_publish(session=session, acting_user=facilitator)
-            session.refresh_from_db()
-        return session
+    def make(*, publish=False, starts_at=START, **fields):
+        return make_session(publish=publish, starts_at=starts_at, **fields)
 
     return make
 

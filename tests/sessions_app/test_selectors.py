@@ -31,13 +31,6 @@ def fresh(user) -> User:
 
 
 @pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation, acting_user=org_admin, name="Bayside Family Hub", address="1 Harbour Road"
-    )
-
-
-@pytest.fixture
 def make(group_with_members, facilitator, facilitator2, venue):
     """A session of `group` (by default the mothers' group), published unless asked otherwise."""
 

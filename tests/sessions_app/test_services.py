@@ -44,17 +44,6 @@ def pinned_now():
 
 
 @pytest.fixture
-def venue(organisation, org_admin):
-    return services.venue_create(
-        organisation=organisation,
-        acting_user=org_admin,
-        name="Bayside Family Hub",
-        address="1 Harbour Road\nBayside BA1 1AA",
-        step_free=True,
-    )
-
-
-@pytest.fixture
 def other_venue(other_organisation, make_user):
     return services.venue_create(
         organisation=other_organisation, acting_user=make_user(), name="Hillside Library", address="2 Hill Street"
