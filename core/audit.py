@@ -35,9 +35,19 @@ def _object_fields(obj) -> dict:
         return {
             "object_type": obj._meta.label_lower,
             "object_id": str(obj.pk),
-            "object_repr": str(obj)[:200],
+            "object_repr": object_label(obj)[:200],
         }
     raise TypeError("audit: obj must be a saved model instance")
+
+
+def object_label(obj) -> str:
+    """What the trail calls an object. The trail is never rewritten, so it must not hold what a person may ask
+    to have erased: a model whose name is safe to keep (a group, a session, a venue) says so by defining
+    `audit_label()`; anything else (a person, a check-in, an invitation) is named by its kind and number."""
+    label = getattr(obj, "audit_label", None)
+    if callable(label):
+        return str(label())
+    return f"{str(obj._meta.verbose_name).capitalize()} {obj.pk}"
 
 
 def _organisation_of(obj, organisation_id):

@@ -107,6 +107,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self):
         return self.display_name
 
+    def audit_label(self):
+        """The audit trail names a person by number only: it is kept after they are erased."""
+        return f"Person {self.pk}"
+
     def clean(self):
         super().clean()
         self.email = (self.email or "").strip().lower()
@@ -142,6 +146,9 @@ class Organisation(models.Model):
         ordering = ["name"]
 
     def __str__(self):
+        return self.name
+
+    def audit_label(self):
         return self.name
 
 
@@ -211,6 +218,9 @@ class Group(models.Model):
 
     def get_absolute_url(self):
         return reverse("groups:detail", args=[self.pk])
+
+    def audit_label(self):
+        return self.name
 
     @property
     def has_quorum_rule(self):
@@ -327,6 +337,9 @@ class AgreementVersion(models.Model):
 
     def __str__(self):
         return f"{self.group} agreement, version {self.number}"
+
+    def audit_label(self):
+        return str(self)
 
 
 class Acknowledgement(models.Model):

@@ -35,6 +35,9 @@ class Venue(models.Model):
     def __str__(self):
         return self.name
 
+    def audit_label(self):
+        return self.name
+
 
 class GlossaryTerm(models.Model):
     """A short form the group uses, spelt out, so nobody is left guessing."""
@@ -49,6 +52,9 @@ class GlossaryTerm(models.Model):
 
     def __str__(self):
         return f"{self.abbreviation}: {self.meaning}"
+
+    def audit_label(self):
+        return self.abbreviation
 
 
 class Series(models.Model):
@@ -159,6 +165,9 @@ class Session(models.Model):
 
     def get_absolute_url(self):
         return reverse("sessions_app:detail", args=[self.pk])
+
+    def audit_label(self):
+        return str(self)
 
     @property
     def organisation_id(self):

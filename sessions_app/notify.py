@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from groups.models import Membership, StaffRole
+from groups.selectors import group_facilitators
 
 from .messaging import answer_link, message_send
 from .models import Answer, FollowUp, Message, Rsvp, Session, SupportRequest
@@ -154,14 +155,8 @@ def place_offered(*, rsvp: Rsvp) -> int:
 
 def support_requested(*, request: SupportRequest) -> int:
     session = request.session
-    facilitators = [
-        m.user
-        for m in Membership.objects.active()
-        .filter(group_id=session.group_id, role=Membership.Role.FACILITATOR)
-        .select_related("user")
-    ]
     return _tell(
-        people=facilitators,
+        people=list(group_facilitators(group_id=session.group_id)),
         kind=Message.Kind.SUPPORT_REQUESTED,
         key=f"support_requested:{request.pk}",
         session=session,
@@ -193,23 +188,22 @@ def follow_up_due(*, follow_up: FollowUp) -> int:
     )
 
 
-def _governance_leads_and_facilitators(session: Session):
-    leads = StaffRole.objects.filter(
-        organisation_id=session.group.organisation_id, role=StaffRole.Role.GOVERNANCE_LEAD
-    ).select_related("user")
-    people = {r.user.pk: r.user for r in leads}
-    for m in (
-        Membership.objects.active()
-        .filter(group_id=session.group_id, role=Membership.Role.FACILITATOR)
-        .select_related("user")
-    ):
-        people[m.user.pk] = m.user
+def _staff_and_facilitators(session: Session, role: str) -> list:
+    """The organisation's staff in `role`, then the group's facilitators, each person once."""
+    people = {
+        r.user.pk: r.user
+        for r in StaffRole.objects.filter(organisation_id=session.group.organisation_id, role=role).select_related(
+            "user"
+        )
+    }
+    for user in group_facilitators(group_id=session.group_id):
+        people.setdefault(user.pk, user)
     return list(people.values())
 
 
 def quorum_alert(*, session: Session, check, not_answered: list, maybe: list) -> int:
     return _tell(
-        people=_governance_leads_and_facilitators(session),
+        people=_staff_and_facilitators(session, StaffRole.Role.GOVERNANCE_LEAD),
         kind=Message.Kind.QUORUM_ALERT,
         key=f"quorum:{session.pk}:{check.hours_before}",
         session=session,
@@ -220,18 +214,8 @@ def quorum_alert(*, session: Session, check, not_answered: list, maybe: list) ->
 
 def facilitator_alert(*, alert) -> int:
     session = alert.session
-    admins = StaffRole.objects.filter(
-        organisation_id=session.group.organisation_id, role=StaffRole.Role.ADMIN
-    ).select_related("user")
-    people = {r.user.pk: r.user for r in admins}
-    for m in (
-        Membership.objects.active()
-        .filter(group_id=session.group_id, role=Membership.Role.FACILITATOR)
-        .select_related("user")
-    ):
-        people[m.user.pk] = m.user
     return _tell(
-        people=list(people.values()),
+        people=_staff_and_facilitators(session, StaffRole.Role.ADMIN),
         kind=Message.Kind.FACILITATOR_ALERT,
         key=f"facilitator_alert:{alert.pk}",
         session=session,

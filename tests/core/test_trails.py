@@ -106,3 +106,10 @@ def test_admin_shows_trails_read_only(client, make_user):
     assert client.post(f"/admin/core/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
     assert client.get("/admin/core/auditevent/add/").status_code == 403
+
+
+def test_a_person_is_named_by_number_so_the_trail_holds_nothing_to_erase(actor, organisation):
+    event = audit_record(action="profile.updated", actor=actor, obj=actor)
+    assert event.object_repr == f"Person {actor.pk}"
+    assert "Ada" not in event.object_repr and "@" not in event.object_repr
+    assert audit_record(action="organisation.renamed", actor=actor, obj=organisation).object_repr == organisation.name
