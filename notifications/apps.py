@@ -9,3 +9,10 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Messages"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from core import extensions
+
+        from .erasure import erase_person_messages
+
+        extensions.person_erasure.register(erase_person_messages)

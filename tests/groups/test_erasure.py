@@ -165,7 +165,7 @@ def test_the_audit_event_records_what_each_app_erased_and_kept_with_no_personal_
     assert event.organisation_id == group_with_members.organisation_id
     assert event.data["reason"] == "asked"
     assert event.data["memberships_ended"] == 1
-    assert [r["app"] for r in event.data["reports"]] == ["groups", "sessions_app"]
+    assert [r["app"] for r in event.data["reports"]] == ["groups", "notifications", "sessions_app"]
     assert all(r["erased"] and r["kept"] for r in event.data["reports"])
     text = str(event.data) + event.object_repr
     assert not [word for word in PERSONAL if word in text]
@@ -180,7 +180,7 @@ def test_the_receivers_reports_are_returned(group_with_members, parent, org_admi
         reports = services.person_anonymise(person=parent, acting_user=org_admin)
     finally:
         extensions.person_erasure.unregister(payments_receiver)
-    assert [r.app for r in reports] == ["groups", "sessions_app", "payments"]
+    assert [r.app for r in reports] == ["groups", "notifications", "sessions_app", "payments"]
     assert reports[2].kept == ["paid claims"]
     assert all(isinstance(r, ErasureReport) for r in reports)
 
@@ -281,3 +281,23 @@ def test_the_admin_action_asks_why_then_anonymises(client, superuser, group_with
     parent.refresh_from_db()
     assert parent.erased_at is not None and parent.full_name == "Former member"
     assert AuditEvent.objects.get(action="person.anonymised").actor == superuser
+
+
+def test_the_message_log_keeps_that_messages_were_sent_but_not_what_they_said(group_with_members, parent, org_admin):
+    from notifications.models import Message
+    from notifications.services import message_send
+
+    # given a message sent and one still waiting, to the person and to their address
+    message_send(person=parent, kind="support_decided", key="erasure-test-1", body="Your childcare is approved.")
+    Message.objects.filter(person=parent).update(status=Message.Status.SENT, sent_at=timezone.now())
+    message_send(person=parent, kind="support_decided", key="erasure-test-2", body="Still to go.", subject="Hi")
+    Message.objects.filter(key="erasure-test-2").update(status=Message.Status.PENDING)
+    # when they are removed
+    services.person_anonymise(person=parent, acting_user=org_admin, reason="asked")
+    # then the rows stay, with nothing of what they said, and nothing waiting is sent
+    rows = list(Message.objects.filter(person=parent))
+    assert len(rows) >= 2
+    assert all(m.body == "" and m.subject == "" and m.link == "" for m in rows)
+    waiting = Message.objects.get(key="erasure-test-2")
+    assert waiting.status == Message.Status.FAILED
+    assert "removed" in waiting.error
