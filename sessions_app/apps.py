@@ -10,3 +10,7 @@ class SessionsAppConfig(AppConfig):
         from .messaging import register_with_notifications
 
         register_with_notifications()  # its message kinds, personal links and quiet hours
+
+        from . import receivers
+
+        receivers.connect()  # what ends when someone leaves a group (groups.events.member_left)

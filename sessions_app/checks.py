@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -60,8 +61,14 @@ def reminders_run(*, now: datetime | None = None) -> ReminderRun:
             elif to_go <= timedelta(days=rules.first_reminder_days_before):
                 result.reminders += notify.reminder(session=session, kind=Message.Kind.REMINDER_DAYS)
     today = timezone.localdate(now)
-    for follow_up in FollowUp.objects.filter(closed_at__isnull=True, due_on__lte=today).select_related(
-        "session", "session__group", "person", "assigned_to"
+    # Only to someone who still facilitates the group: a follow-up never goes to a person who has left.
+    still_facilitates = Membership.objects.active().filter(
+        group_id=OuterRef("session__group_id"), user_id=OuterRef("assigned_to_id"), role=Membership.Role.FACILITATOR
+    )
+    for follow_up in (
+        FollowUp.objects.filter(closed_at__isnull=True, due_on__lte=today)
+        .filter(Exists(still_facilitates))
+        .select_related("session", "session__group", "person", "assigned_to")
     ):
         with transaction.atomic():
             result.follow_ups += notify.follow_up_due(follow_up=follow_up)

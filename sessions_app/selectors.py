@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from groups.models import Group, Membership, Organisation, User
-from groups.permissions import R, has_role, standing
+from groups.permissions import R, facilitated_group_ids, has_perm, has_role, orgs_with_role, standing, visible
 
 from .models import (
     Action,
@@ -29,12 +29,16 @@ from .models import (
 
 
 def managed_group_ids(user) -> set[int]:
-    """Groups a person manages: those they facilitate, and every group of organisations they administer."""
-    st = standing(user)
-    ids = {gid for gid, m in st.memberships.items() if m.role == Membership.Role.FACILITATOR}
-    admin_orgs = [org for org, roles in st.roles.items() if R.ADMIN in roles]
-    if admin_orgs:
-        ids |= set(Group.objects.filter(organisation_id__in=admin_orgs).values_list("pk", flat=True))
+    """Groups a person manages (the "group.manage" policy): those they currently facilitate, and every group of
+    organisations they administer."""
+    ids = facilitated_group_ids(user)
+    admin_orgs = orgs_with_role(user, R.ADMIN)
+    if admin_orgs:  # the same rule as the policy's queryset form, without a query when there is nothing to add
+        ids |= set(
+            visible(user, "group.manage", Group.objects.filter(organisation_id__in=admin_orgs)).values_list(
+                "pk", flat=True
+            )
+        )
     return ids
 
 
@@ -108,9 +112,11 @@ class SessionPage:
     waiting: int
 
 
-def session_page(*, session: Session, user, can_manage: bool) -> SessionPage:
+def session_page(*, session: Session, user, can_manage: bool, can_read_preparation: bool = True) -> SessionPage:
+    """What the session page shows one person. Preparation is listed once it is shared (managers any time), and
+    only to those who may read it (the `session.preparation` permission)."""
     now = timezone.now()
-    prep_open = can_manage or now >= session.preparation_opens_at
+    prep_open = can_read_preparation and (can_manage or now >= session.preparation_opens_at)
     rsvps = Rsvp.objects.filter(session=session, answer=Answer.YES)
     return SessionPage(
         session=session,
@@ -154,15 +160,18 @@ def checkin_rows(*, session: Session) -> list[CheckInRow]:
 
 
 def support_queue(*, user, status: str = SupportRequest.Status.PENDING):
+    """Support requests the person may decide (the "support_request.decide" policy)."""
     return (
-        SupportRequest.objects.filter(session__group_id__in=managed_group_ids(user), status=status)
+        visible(user, "support_request.decide", SupportRequest.objects.filter(status=status))
         .select_related("session", "session__group", "user")
         .order_by("session__starts_at", "created_at")
     )
 
 
 def follow_up_queue(*, user, include_closed: bool = False):
-    qs = FollowUp.objects.filter(Q(assigned_to=user) | Q(session__group_id__in=managed_group_ids(user))).select_related(
+    """Follow-ups the person may see and close (the "follow_up.close" policy): of groups where they currently
+    facilitate or administer, never of a group they have left."""
+    qs = visible(user, "follow_up.close", FollowUp.objects.all()).select_related(
         "session", "session__group", "person", "assigned_to"
     )
     if not include_closed:
@@ -185,14 +194,10 @@ def at_risk_sessions(*, user):
 
 
 def overdue_debriefs(*, user):
-    """Sessions that ended more than 48 hours ago with no debrief, for their lead or the organisation admin."""
-    st = standing(user)
-    admin_orgs = [org for org, roles in st.roles.items() if R.ADMIN in roles]
-    leads = SessionFacilitator.objects.filter(user=user, role=FacilitatorRole.LEAD, withdrawn_at__isnull=True).values(
-        "session_id"
-    )
+    """Sessions that ended more than 48 hours ago with no debrief, for whoever the "session.debrief" policy
+    names: their lead (while they stand in the group) or the organisation admin."""
     return (
-        Session.objects.filter(Q(pk__in=leads) | Q(group__organisation_id__in=admin_orgs))
+        visible(user, "session.debrief", Session.objects.all())
         .filter(status=Session.Status.PUBLISHED, ends_at__lt=timezone.now() - timedelta(hours=48))
         .exclude(Exists(Debrief.objects.filter(session=OuterRef("pk"))))
         .select_related("group")
@@ -446,5 +451,5 @@ def follow_up_queue_page(*, user, show_closed: bool) -> list:
 
 
 def can_see_follow_ups(*, user) -> bool:
-    """Facilitators who manage a group, and anyone a follow-up has ever been assigned to."""
-    return bool(managed_group_ids(user)) or follow_up_queue(user=user, include_closed=True).exists()
+    """Whoever the "follow_up.queue" policy lets open the queue."""
+    return has_perm(user, "follow_up.queue", None)

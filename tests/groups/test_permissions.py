@@ -104,8 +104,9 @@ GROUP_PAGE_MATRIX = {
     "other_parent": [403, 403, 403, 403, 403, 403, 403],
     "parent": [200, 200, 200, 403, 403, 403, 200],
     "professional": [200, 200, 200, 403, 403, 403, 200],
-    "org_facilitator": [200, 200, 200, 403, 403, 403, 403],
-    "governance_lead": [200, 200, 200, 403, 403, 403, 403],
+    # staff outside the group see that it exists, not who is in it (security review, least privilege)
+    "org_facilitator": [200, 403, 200, 403, 403, 403, 403],
+    "governance_lead": [200, 403, 200, 403, 403, 403, 403],
     "facilitator": [200, 200, 200, 200, 200, 200, 200],
     "org_admin": [200, 200, 200, 200, 200, 200, 403],
 }

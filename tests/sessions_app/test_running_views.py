@@ -323,21 +323,24 @@ def test_follow_up_close_post_is_refused_and_changes_nothing(request, client, fo
 
 
 def test_the_assigned_facilitator_can_close_a_follow_up_after_leaving_the_group(
-    client, follow_up, facilitator, group_with_members
+    client, follow_up, facilitator, facilitator2, group_with_members, django_capture_on_commit_callbacks
 ):
-    # given: the lead facilitator it is assigned to no longer manages the group
+    # Issue 9 reverses this test's old rule ("the follow-up is still theirs"): access rests on a current standing,
+    # so the follow-up passes to the group's remaining facilitator and closes to the one who left.
+    # given: the lead facilitator it is assigned to leaves the group
     membership = group_with_members.memberships.get(user=facilitator)
-    group_services.membership_leave(membership=membership, acting_user=facilitator)
+    with django_capture_on_commit_callbacks(execute=True):
+        group_services.membership_leave(membership=membership, acting_user=facilitator)
     client.force_login(facilitator)
 
-    # then: the follow-up is still theirs to see and close
-    assert "Pat Parent" in text_of(client.get(reverse("sessions_app:follow_ups")))
+    # then: it is no longer theirs to see or close; it is the remaining facilitator's
+    assert client.get(reverse("sessions_app:follow_ups")).status_code == 403
     response = client.post(
         reverse("sessions_app:follow_up_close", args=[follow_up.pk]), {"note": "Spoke on Monday; all well."}
     )
-    assert response.status_code == 302
+    assert response.status_code == 403
     follow_up.refresh_from_db()
-    assert follow_up.closed_by == facilitator
+    assert follow_up.closed_at is None and follow_up.assigned_to == facilitator2
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,204 @@
+"""The one permission policy (issue 9): each permission's predicate and queryset form agree for every role and
+every object of a world with two organisations; and the policy's switches (hide existence, step-up, access
+trail) do what they say through the one view mixin."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from allauth.core.exceptions import ReauthenticationRequired
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.test import RequestFactory
+from django.views.generic import View
+
+from core.models import AccessEvent
+from groups import permissions, services
+from groups.models import Group, Organisation, StaffRole
+from groups.permissions import PermissionMixin, forget_standing, get_permission, register, registered
+from sessions_app import services as session_services
+from sessions_app.models import Action, Answer, FollowUp, Session, SupportRequest
+from tests.sessions_app.factories import plan_session
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2031, 5, 12, 9, 0, tzinfo=LONDON)
+ONLINE = {"format": Session.Format.ONLINE, "joining_link": "https://meet.example.test/g"}
+
+# The model each family of permission names is about. A permission with a queryset form whose family is not
+# here fails the agreement test: add its model.
+MODELS = {
+    "group": Group,
+    "organisation": Organisation,
+    "session": Session,
+    "follow_up": FollowUp,
+    "action": Action,
+    "support_request": SupportRequest,
+}
+
+
+@pytest.fixture
+def world(
+    group_with_members,
+    other_group,
+    outsider,
+    organisation,
+    other_organisation,
+    facilitator,
+    facilitator2,
+    org_admin,
+    governance_lead,
+    parent,
+    dad,
+    make_user,
+    grant,
+):
+    """Two organisations, every role, a draft, a session held (with a follow-up and an action), a session to
+    come (with a support request), and a facilitator removed from the organisation who still holds places."""
+    with time_machine.travel(NOW - timedelta(days=20), tick=False) as traveller:
+        people = {
+            "anonymous": None,
+            "parent": parent,
+            "other_parent": dad,
+            "professional": group_with_members.memberships.get(role="professional").user,
+            "facilitator": facilitator,
+            "other_facilitator": facilitator2,
+            "governance_lead": governance_lead,
+            "safeguarding_lead": grant(make_user(), organisation, StaffRole.Role.SAFEGUARDING_LEAD),
+            "finance_officer": grant(make_user(), organisation, StaffRole.Role.FINANCE_OFFICER),
+            "org_admin": org_admin,
+            "other_org_admin": grant(make_user(), other_organisation, StaffRole.Role.ADMIN),
+        }
+        leaver = grant(make_user(), organisation, StaffRole.Role.FACILITATOR)
+        services.membership_add(group=group_with_members, user=leaver, role="facilitator", acting_user=facilitator)
+        held = plan_session(group_with_members, leaver, facilitator, starts_at=NOW - timedelta(days=3), **ONLINE)
+        future = plan_session(group_with_members, facilitator, leaver, starts_at=NOW + timedelta(days=3), **ONLINE)
+        plan_session(
+            group_with_members, facilitator, facilitator2, starts_at=NOW + timedelta(days=5), publish=False, **ONLINE
+        )
+        plan_session(other_group, facilitator2, None, starts_at=NOW + timedelta(days=4), publish=False, **ONLINE)
+        [hill] = Group.objects.filter(organisation=other_organisation)
+        plan_session(hill, outsider, None, starts_at=NOW + timedelta(days=4), publish=False, **ONLINE)
+        traveller.move_to(NOW - timedelta(days=3, minutes=-5))
+        session_services.checkin_record(session=held, person=parent, acting_user=leaver)
+        traveller.move_to(NOW - timedelta(days=3, hours=-2))
+        session_services.checkout_record(session=held, person=parent, acting_user=leaver, wants_to_talk=True)
+        session_services.action_record(
+            session=held, description="Ask the council.", owner=parent, due_on=None, acting_user=leaver
+        )
+        traveller.move_to(NOW)
+        session_services.rsvp_answer(session=future, user=parent, answer=Answer.YES)
+        session_services.support_request_create(
+            session=future, user=parent, kind=SupportRequest.Kind.CHILDCARE, children_count=1
+        )
+        # removed from the organisation: receivers are not run, so their places and follow-up stay as they were
+        services.person_remove_from_organisation(organisation=organisation, person=leaver, acting_user=org_admin)
+        people["left_facilitator"] = leaver
+        yield people
+
+
+def _model_for(name: str):
+    family = name.split(".", 1)[0]
+    assert family in MODELS, f"Permission {name!r}: add the model of {family!r} to MODELS in tests/test_policy.py"
+    return MODELS[family]
+
+
+def test_every_permission_with_a_queryset_agrees_with_its_predicate_for_every_role(world, django_user_model):
+    from django.contrib.auth.models import AnonymousUser
+
+    with_queryset = {name: entry for name, entry in registered().items() if entry.queryset is not None}
+    assert {"group.view", "group.manage", "session.view", "session.run", "follow_up.close"} <= set(with_queryset)
+    disagreements = []
+    for role, person in world.items():
+        user = django_user_model.objects.get(pk=person.pk) if person else AnonymousUser()
+        for name in sorted(with_queryset):
+            model = _model_for(name)
+            listed = set(permissions.visible(user, name, model.objects.all()).values_list("pk", flat=True))
+            for obj in model.objects.all():
+                if permissions.has_perm(user, name, obj) != (obj.pk in listed):
+                    disagreements.append(f"{role} {name} {model.__name__}#{obj.pk}")
+    assert disagreements == []
+
+
+def test_the_policy_says_it_all_in_one_place():
+    entry = get_permission("group.manage")
+    assert entry.predicate is permissions.can_manage_group and entry.queryset is permissions.groups_managed
+    assert (entry.hide_existence, entry.step_up, entry.access_trail) == (False, False, False)
+    with pytest.raises(ValueError):
+        register("group.manage", permissions.can_view_group)  # one entry per name
+    with pytest.raises(LookupError):
+        get_permission("no.such")
+
+
+# --- the switches, through the one mixin ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def test_permissions():
+    names = []
+
+    def add(name, **switches):
+        names.append(name)
+        register(name, permissions.can_manage_group, **switches)
+
+    yield add
+    for name in names:
+        permissions._REGISTRY.pop(name, None)
+
+
+def _view(name):
+    class GroupPage(PermissionMixin, View):
+        permission = name
+
+        def get_permission_object(self):
+            return Group.objects.get(pk=self.kwargs["group_id"])
+
+        def get(self, request, *args, **kwargs):
+            return HttpResponse("the page")
+
+    return GroupPage.as_view()
+
+
+def _get(user, view, group):
+    request = RequestFactory().get(f"/test/{group.pk}/")
+    request.user = user
+    request.session = SessionStore()
+    forget_standing(user)
+    return request, (lambda: view(request, group_id=group.pk))
+
+
+def test_hide_existence_makes_a_refusal_inside_the_organisation_a_404(test_permissions, group_with_members, parent):
+    test_permissions("test.plain")
+    test_permissions("test.hidden", hide_existence=True)
+    _, call = _get(parent, _view("test.plain"), group_with_members)
+    with pytest.raises(PermissionDenied):
+        call()
+    _, call = _get(parent, _view("test.hidden"), group_with_members)
+    with pytest.raises(Http404):
+        call()
+
+
+def test_step_up_asks_for_a_recent_second_step(test_permissions, group_with_members, facilitator):
+    from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+
+    test_permissions("test.step_up", step_up=True)
+    request, call = _get(facilitator, _view("test.step_up"), group_with_members)
+    with pytest.raises(ReauthenticationRequired):  # allauth's middleware sends this to its reauthenticate page
+        call()
+    reauthenticate_by_password(request)
+    assert call().status_code == 200
+
+
+def test_access_trail_records_reads_and_refusals(test_permissions, group_with_members, facilitator, parent):
+    test_permissions("test.trail", access_trail=True)
+    _, call = _get(facilitator, _view("test.trail"), group_with_members)
+    assert call().status_code == 200
+    _, call = _get(parent, _view("test.trail"), group_with_members)
+    with pytest.raises(PermissionDenied):
+        call()
+    kinds = list(AccessEvent.objects.order_by("pk").values_list("kind", "actor_id", "object_id"))
+    assert kinds == [
+        ("view", facilitator.pk, str(group_with_members.pk)),
+        ("refused", parent.pk, str(group_with_members.pk)),
+    ]
