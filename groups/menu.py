@@ -15,3 +15,12 @@ def audit_trail(*, request):
     if not admin_of:
         return []
     return [("Audit trail", reverse("organisations:audit_trail", args=[admin_of[0]]))]
+
+
+@extensions.nav_items.register
+def organisation_admin(*, request):
+    """Organisation admins run their organisation in the app (staff, venues, reminders): one link to its page."""
+    admin_of = sorted(org_id for org_id, roles in standing(request.user).roles.items() if R.ADMIN in roles)
+    if not admin_of:
+        return []
+    return [("Organisation", reverse("orgadmin:overview", args=[admin_of[0]]))]

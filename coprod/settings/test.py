@@ -10,6 +10,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "locmem"
 MESSAGE_DELIVERY = "inline"
+# Many tests sign staff in and then jump hours or days ahead with time-machine between their requests; for them
+# that is not "idle". The idle timeout's own tests (tests/groups/test_mfa_required.py) set the real 30 minutes.
+STAFF_IDLE_TIMEOUT_MINUTES = 60 * 24 * 365
 # Tests talk to the real Redis, on their own database numbers so they never share queues with a running worker.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/14")
 CELERY_RESULT_BACKEND = env("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/15")

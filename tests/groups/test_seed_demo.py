@@ -33,7 +33,8 @@ STAFF = {
     "safeguarding@example.org": StaffRole.Role.SAFEGUARDING_LEAD,
     "finance@example.org": StaffRole.Role.FINANCE_OFFICER,
 }
-EVERYONE = PARENTS + PROFESSIONALS + FACILITATORS + list(STAFF)
+OPERATOR = "operator@example.org"
+EVERYONE = PARENTS + PROFESSIONALS + FACILITATORS + list(STAFF) + [OPERATOR]
 
 
 def counts():
@@ -80,8 +81,25 @@ def test_seed_demo_gives_staff_their_roles(seeded):
         assert StaffRole.objects.filter(user__email=email, role=StaffRole.Role.FACILITATOR).exists(), email
     for email in PARENTS + PROFESSIONALS:
         assert not StaffRole.objects.filter(user__email=email).exists(), email
-    # Only the organisation admin looks after the installation.
-    assert list(User.objects.filter(is_staff=True).values_list("email", flat=True)) == ["admin@example.org"]
+    # Only the operator looks after the installation; the organisation admin is not an operator.
+    assert list(User.objects.filter(is_staff=True).values_list("email", flat=True)) == [OPERATOR]
+    assert list(User.objects.filter(is_superuser=True).values_list("email", flat=True)) == [OPERATOR]
+    assert not StaffRole.objects.filter(user__email=OPERATOR).exists()
+
+
+def test_seed_demo_gives_the_roles_that_need_it_a_two_step_key(seeded):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    from groups.management.commands.seed_demo import TOTP_SECRET
+
+    with_totp = set(Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user__email", flat=True))
+    assert with_totp == {"admin@example.org", "safeguarding@example.org", "finance@example.org", OPERATOR}
+    # the published key makes codes the accounts accept
+    code = format_hotp_value(hotp_value(TOTP_SECRET, next(yield_hotp_counters_from_time())))
+    authenticator = Authenticator.objects.get(user__email="admin@example.org", type=Authenticator.Type.TOTP)
+    assert TOTP(authenticator).validate_code(code)
+    assert TOTP_SECRET in seeded
 
 
 def test_seed_demo_creates_the_four_groups(seeded):

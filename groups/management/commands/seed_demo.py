@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -12,6 +14,10 @@ from groups import services
 from groups.models import Acknowledgement, Group, Membership, Organisation, PathwayRole, StaffRole, User
 
 PASSWORD = "coprod-demo"  # noqa: S105 - published demo password, refused when DEBUG is off
+# The two-step sign-in key of the demo accounts that must use it (README: "Demo accounts"). Published like the
+# password: add it to an authenticator app, or make a code with `oathtool --totp -b <key>`.
+TOTP_SECRET = "COPRODDEMOSECRETCOPRODDEMOSECRET"  # noqa: S105
+OPERATOR = ("operator@example.org", "Olly Operator")
 
 PARENTS = [
     ("Amira Hassan", "Amira", "ah-MEER-ah", "she/her"),
@@ -87,7 +93,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Every demo account's password is: " + PASSWORD))
         self.stdout.write(
             "Sign in as admin@, facilitator@ (2, 3), parent@ (2–12), professional@ (2–4), "
-            "governance@, safeguarding@ or finance@example.org"
+            "governance@, safeguarding@ or finance@example.org; operator@example.org reaches the admin site"
+        )
+        self.stdout.write(
+            "admin@, safeguarding@, finance@ and operator@ also need a two-step sign-in code: add this key to an "
+            "authenticator app, or run `oathtool --totp -b " + TOTP_SECRET + "`: " + TOTP_SECRET
         )
 
     def _person(self, email, full_name, **extra):
@@ -105,9 +115,21 @@ class Command(BaseCommand):
             staff[role] = self._person(email, name)
             services.staff_role_grant(organisation=org, user=staff[role], role=role)
         admin = staff[StaffRole.Role.ADMIN]
-        if not admin.is_staff:
-            admin.is_staff = admin.is_superuser = True
-            admin.save(update_fields=["is_staff", "is_superuser"])
+        # The organisation admin runs the partnership in the app; only the operator reaches the admin site.
+        operator = self._person(*OPERATOR)
+        if not operator.is_superuser:
+            operator.is_staff = operator.is_superuser = True
+            operator.save(update_fields=["is_staff", "is_superuser"])
+        # Roles that see safeguarding records or bank details need two-step sign-in (groups.middleware), and so
+        # do operators: these accounts get the published demo key, so the demo works without a set-up step.
+        for person in (
+            admin,
+            staff[StaffRole.Role.SAFEGUARDING_LEAD],
+            staff[StaffRole.Role.FINANCE_OFFICER],
+            operator,
+        ):
+            if not Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(person, TOTP_SECRET)
 
         parents = [
             self._person(
