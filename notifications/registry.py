@@ -24,13 +24,16 @@ class MessageKind:
     """One kind of message. `name` is what the log stores ("sessions.invitation"; short, stable, at most 60
     characters). `email_template` and `text_template` are template names; the text template is mandatory and
     short (time and place where relevant and a link; nothing personal a screen-peeker should not read).
-    A `sensitive` kind's templates get only `link` (the full address) and `person` (the recipient, or None)."""
+    A `sensitive` kind's templates get only `link` (the full address) and `person` (the recipient, or None),
+    plus what its `delivery_context(person=..., key=...)` returns as the message goes out (for what must never
+    be stored, such as a code; an exception it raises is the delivery's failure)."""
 
     name: str
     label: str
     email_template: str
     text_template: str
     sensitive: bool = False
+    delivery_context: Callable[..., dict] | None = None
 
     def __post_init__(self):
         if not self.name or len(self.name) > 60:

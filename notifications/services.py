@@ -15,6 +15,7 @@
 """
 
 import logging
+import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -42,9 +43,11 @@ def topic_key(label: str, pk: int) -> str:
 
 
 def channels_for(person) -> list[str]:
-    """Reads `contact_preference` ("email", "text" or "both") and `phone` off the user."""
+    """Reads `contact_preference` ("email", "text" or "both"), `phone` and `phone_confirmed_at` off the user.
+    Texts go only to a phone the person has confirmed with a code: until then, they get email."""
     pref = person.contact_preference
-    wants_text = pref in ("text", "both") and bool(person.phone)
+    confirmed = getattr(person, "phone_confirmed_at", None) is not None
+    wants_text = pref in ("text", "both") and bool(person.phone) and confirmed
     wants_email = pref in ("email", "both") or not wants_text
     return [c for c, on in ((Channel.EMAIL, wants_email), (Channel.TEXT, wants_text)) if on]
 
@@ -66,6 +69,13 @@ def quiet_hours_end(moment: datetime, rules) -> datetime | None:
     return timezone.make_aware(datetime.combine(day, end), timezone.get_current_timezone())
 
 
+def _one_line(text: str) -> str:
+    """A subject is one line: a line break (say, from a session title stored before forms refused them) would
+    make every send fail with "header values can't contain newlines"; any control character becomes a space."""
+    text = "".join(" " if unicodedata.category(c) == "Cc" or c in "\u2028\u2029" else c for c in text or "")
+    return " ".join(text.split())
+
+
 def _render(template: str, context: dict) -> str:
     return render_to_string(template, context).strip()
 
@@ -84,6 +94,7 @@ def message_send(
     topic: str = "",
     organisation_id: int | None = None,
     now: datetime | None = None,
+    channels: list[str] | None = None,
 ) -> list[Message]:
     """Logs one message per channel and queues it after the transaction commits. Returns the messages created
     now; a message already logged with the same recipient, channel and key is not created or sent again.
@@ -93,7 +104,9 @@ def message_send(
     gives one body means it for both channels). `link` is the path the message points to: templates see it as
     "[personal link]" and the real address goes in at delivery. A sensitive kind stores no body at all.
     `person` or `address` (an email address with no account yet) is needed (code "no_recipient"); with an
-    address, the message goes there by email only. Nobody messages a person who has left (inactive)."""
+    address, the message goes there by email only. Nobody messages a person who has left (inactive).
+    `channels` overrides the person's preference: only the code that confirms a phone goes by text to a phone
+    not yet confirmed."""
     kind_def = registry.get_kind(kind)
     address = (address or "").strip().lower()
     if person is None and not address:
@@ -102,8 +115,10 @@ def message_send(
         channels = [Channel.EMAIL]
     elif not person.is_active:
         return []
-    else:
+    elif channels is None:
         channels = channels_for(person)
+    if Channel.TEXT in channels and person is not None and not person.phone:
+        channels = [c for c in channels if c != Channel.TEXT]
     if kind_def.sensitive:
         email_body = text_message_body = SENSITIVE_BODY
     elif context is not None:
@@ -134,7 +149,7 @@ def message_send(
                 "kind": kind,
                 "topic": topic[:100],
                 "organisation_id": organisation_id,
-                "subject": subject[:200],
+                "subject": _one_line(subject)[:200],
                 "body": text_message_body if channel == Channel.TEXT else email_body,
                 "link": link[:500],
                 "status": status,
@@ -191,7 +206,11 @@ def _outgoing_body(message: Message) -> str:
     kind = registry.get_kind(message.kind)
     if kind.sensitive:
         template = kind.text_template if message.channel == Channel.TEXT else kind.email_template
-        return _render(template, {"link": link, "person": message.person})
+        context = {"link": link, "person": message.person}
+        if kind.delivery_context is not None:
+            # what must never be stored (a confirmation code) is worked out now; an error fails the delivery
+            context.update(kind.delivery_context(person=message.person, key=message.key))
+        return _render(template, context)
     if link:
         return message.body.replace(PERSONAL_LINK, link)
     return message.body
@@ -201,7 +220,7 @@ def _send(message: Message) -> None:
     body = _outgoing_body(message)
     if message.channel == Channel.EMAIL:
         to = message.address or message.person.email
-        send_mail(message.subject or "A message from coprod", body, None, [to])
+        send_mail(_one_line(message.subject) or "A message from coprod", body, None, [to])
     else:
         get_backend().send(to=message.person.phone, body=body)
 

@@ -1,4 +1,10 @@
-"""iCalendar output (the icalendar library): a person's private feed and a one-session download."""
+"""iCalendar output (the icalendar library): a person's private feed and a one-session download.
+
+What people typed goes through `_one_line` or `_text` first: a line break or control character already stored in
+a title, a venue or a name (from before forms refused them, or from the admin site) must not make a broken
+content line, or a server error in place of the file."""
+
+import unicodedata
 
 from django.conf import settings
 from django.utils import timezone
@@ -7,7 +13,20 @@ from icalendar import Calendar, Event, vText
 from .models import Session
 
 
+def _text(value: str) -> str:
+    """Multi-line text without control characters (line breaks kept; icalendar escapes them)."""
+    value = (value or "").replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    return "".join(c for c in value if c == "\n" or unicodedata.category(c) != "Cc")
+
+
+def _one_line(value: str) -> str:
+    """One line: every line break or other control character becomes a space, and runs of spaces one."""
+    value = "".join(" " if unicodedata.category(c) == "Cc" or c in "\u2028\u2029" else c for c in value or "")
+    return " ".join(value.split())
+
+
 def _calendar(name: str) -> Calendar:
+    name = _one_line(name)
     cal = Calendar()
     cal.add("prodid", "-//coprod//sessions//EN")
     cal.add("version", "2.0")
@@ -23,18 +42,20 @@ def _event(session: Session, *, show_link: bool) -> Event:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", session.starts_at)
     event.add("dtend", session.ends_at)
-    event.add("summary", f"{'CANCELLED: ' if session.is_cancelled else ''}{session.title} ({session.group.name})")
-    description = [session.purpose]
+    title = _one_line(f"{'CANCELLED: ' if session.is_cancelled else ''}{session.title} ({session.group.name})")
+    event.add("summary", title)
+    description = [_text(session.purpose)]
     if session.content_note:
-        description.append(f"Content note: {session.content_note}")
+        description.append(f"Content note: {_text(session.content_note)}")
     if show_link and session.joining_link:
-        description.append(f"Join online: {session.joining_link}")
+        description.append(f"Join online: {_one_line(session.joining_link)}")
     description.append(settings.SITE_URL.rstrip("/") + session.get_absolute_url())
     event.add("description", "\n\n".join(description))
     if session.venue_id:
-        event["location"] = vText(f"{session.venue.name}, {session.venue.address}".replace("\n", ", "))
+        address = ", ".join(line.strip() for line in _text(session.venue.address).splitlines() if line.strip())
+        event["location"] = vText(_one_line(f"{session.venue.name}, {address}"))
     elif show_link and session.joining_link:
-        event["location"] = vText(session.joining_link)
+        event["location"] = vText(_one_line(session.joining_link))
     event.add("status", "CANCELLED" if session.is_cancelled else "CONFIRMED")
     event.add("url", settings.SITE_URL.rstrip("/") + session.get_absolute_url())
     return event
