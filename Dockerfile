@@ -14,8 +14,9 @@ COPY . .
 COPY --from=assets /build/node_modules ./node_modules
 RUN pip install --no-cache-dir . \
     && SECRET_KEY=build-only ALLOWED_HOSTS=localhost DATABASE_URL=sqlite:////tmp/build.sqlite3 \
-       REDIS_URL=redis://localhost:6379/0 EMAIL_URL=consolemail:// python manage.py collectstatic --noinput \
+       REDIS_URL=redis://localhost:6379/0 EMAIL_URL=consolemail:// SMS_BACKEND=console \
+       python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 coprod && mkdir -p /app/var && chown -R coprod /app/var
 USER coprod
 EXPOSE 8000
-CMD ["gunicorn", "coprod.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "coprod.wsgi:application", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

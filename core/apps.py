@@ -8,3 +8,7 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Audit trail"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Registers the deployment checks (`check --deploy`) for email and text message backends.
+        from . import checks  # noqa: F401

@@ -4,10 +4,13 @@ from allauth.account import forms as allauth_forms
 from allauth.core import context as allauth_context
 from django import forms
 
+from core.validators import refuse_control_characters
+
 from .models import ErasureReason, Group, Membership, User
 from .selectors import action_label
 
 
+@refuse_control_characters
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
@@ -43,6 +46,23 @@ class ProfileForm(forms.ModelForm):
         return cleaned
 
 
+@refuse_control_characters
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label="The 6-digit code from the text message",
+        max_length=12,
+        error_messages={"required": "Enter the code from the text message."},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if len(code) != 6 or not code.isdigit():
+            raise forms.ValidationError("Enter the 6 digits from the text message, like 123456.")
+        return code
+
+
+@refuse_control_characters
 class GroupForm(forms.ModelForm):
     agreement_text = forms.CharField(
         label="Working-together agreement",
@@ -94,6 +114,7 @@ class GroupForm(forms.ModelForm):
         return cleaned
 
 
+@refuse_control_characters
 class AgreementForm(forms.Form):
     text = forms.CharField(
         label="The agreement",
@@ -112,6 +133,7 @@ class AcknowledgeForm(forms.Form):
     )
 
 
+@refuse_control_characters
 class InvitationForm(forms.Form):
     email = forms.EmailField(
         label="Their email address",
@@ -142,6 +164,7 @@ class AnonymiseForm(forms.Form):
     )
 
 
+@refuse_control_characters
 class AuditFilterForm(forms.Form):
     """Filters for the organisation's audit trail (sent with GET, so a filtered list can be bookmarked)."""
 
@@ -186,6 +209,7 @@ class AuditFilterForm(forms.Form):
         return cleaned
 
 
+@refuse_control_characters
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(
         label="Your full name",

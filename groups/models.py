@@ -86,6 +86,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the person was anonymised (groups.services.person_anonymise): the row stays, so the evidence
     # that points at it (attendance, support, payments) stays true, but nothing on it says who they were.
     erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Texts go only to a confirmed phone (groups/phone.py): a code sent by text proves the number is theirs.
+    # Changing the number un-confirms it. Only a keyed hash of the code is kept, with when it was sent and how
+    # many wrong tries it has had.
+    phone_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    phone_code_hash = models.CharField(max_length=200, blank=True, editable=False)
+    phone_code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    phone_code_tries = models.PositiveSmallIntegerField(default=0, editable=False)
 
     objects = UserManager()
 

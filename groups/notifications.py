@@ -9,6 +9,8 @@ from notifications import registry
 from notifications.registry import MessageKind
 
 INVITATION_MESSAGE = "groups.invitation"
+# A person given a staff role by an organisation admin: which roles, and how to sign in (no link that signs in).
+STAFF_INVITATION_MESSAGE = "groups.staff_invitation"
 
 
 def register_with_notifications() -> None:
@@ -21,3 +23,11 @@ def register_with_notifications() -> None:
         )
     )
     registry.register_personal_link(r"^/invitations/[^/]+/?$")
+    registry.register_kind(
+        MessageKind(
+            name=STAFF_INVITATION_MESSAGE,
+            label="Staff role given",
+            email_template="groups/email/staff_invitation.txt",
+            text_template="groups/email/staff_invitation_text.txt",
+        )
+    )

@@ -32,7 +32,7 @@ from .models import (
     StaffRole,
     User,
 )
-from .notifications import INVITATION_MESSAGE
+from .notifications import INVITATION_MESSAGE, STAFF_INVITATION_MESSAGE
 from .permissions import forget_standing, has_role, standing
 
 DEFAULT_AGREEMENT = """We listen to each other and take turns to speak.
@@ -104,8 +104,12 @@ def _set_fields(instance, allowed: frozenset, fields: dict) -> list[str]:
 @transaction.atomic
 def user_update_profile(*, user: User, **fields) -> User:
     """A person edits their own profile (only the profile's fields); text messages need a phone number
-    (checked by the database too)."""
+    (checked by the database too). Changing the phone number un-confirms it (groups.phone)."""
     changed = _set_fields(user, PROFILE_FIELDS, fields)
+    if "phone" in changed:
+        from .phone import phone_unconfirm
+
+        phone_unconfirm(user)  # a new number is not confirmed: no texts go to it until it is
     user.full_clean()
     user.save()
     if changed:
@@ -167,14 +171,42 @@ def group_create(
 GROUP_FIELDS = frozenset({"name", "kind", "purpose", "parent_quorum"})
 
 
+def _is_organisation_admin(user: User | None, organisation_id: int) -> bool:
+    """Read from the database, not the cached standing: a role ended a moment ago gives no authority."""
+    return (
+        user is not None
+        and StaffRole.objects.filter(organisation_id=organisation_id, user=user, role=StaffRole.Role.ADMIN).exists()
+    )
+
+
 @transaction.atomic
 def group_update(*, group: Group, acting_user: User, **fields) -> Group:
-    """Only the group's details (name, kind, purpose, parent quorum) change here; the trail records which."""
+    """Only the group's details (name, kind, purpose, parent quorum) change here; the trail records which.
+    Lowering the parent quorum (parents needed for a meeting to count) takes an organisation admin, and the
+    trail keeps the old and new numbers: a facilitator cannot quietly let meetings count with fewer parents."""
+    # The saved number, locked: the instance passed in may be stale, and two edits at once are taken in turn.
+    quorum_before = Group.objects.select_for_update().values_list("parent_quorum", flat=True).get(pk=group.pk)
     changed = _set_fields(group, GROUP_FIELDS, fields)
+    if group.parent_quorum < quorum_before and not _is_organisation_admin(acting_user, group.organisation_id):
+        raise ValidationError(
+            {
+                "parent_quorum": ValidationError(
+                    f"Only an organisation admin can lower the number of parents needed (now {quorum_before}).",
+                    code="quorum_lowering_needs_admin",
+                )
+            }
+        )
     group.full_clean()
     group.save()
     if changed:
         audit_record(action="group.updated", actor=acting_user, obj=group, data={"fields": changed})
+    if group.parent_quorum != quorum_before:
+        audit_record(
+            action="group.quorum_changed",
+            actor=acting_user,
+            obj=group,
+            data={"from": quorum_before, "to": group.parent_quorum},
+        )
     return group
 
 
@@ -299,11 +331,34 @@ def invitation_send(*, invitation: Invitation) -> None:
     )
 
 
+def _may_make_facilitator(*, group: Group, email: str, acting_user: User) -> bool:
+    """A facilitator membership opens feelings, follow-ups and phone numbers, so it goes only to one of the
+    organisation's staff facilitators, unless an organisation admin decides otherwise (a parent who becomes a
+    facilitator)."""
+    if _is_organisation_admin(acting_user, group.organisation_id):
+        return True
+    return StaffRole.objects.filter(
+        organisation_id=group.organisation_id, user__email__iexact=email, role=StaffRole.Role.FACILITATOR
+    ).exists()
+
+
 @transaction.atomic
 def invitation_create(*, group: Group, email: str, role: str, acting_user: User, full_name: str = "") -> Invitation:
     """One open invitation per address and group: inviting again re-sends the open one with a fresh expiry.
     A person who is already a member is not invited. The email goes out after the transaction commits."""
     email = email.strip().lower()
+    if role == Membership.Role.FACILITATOR and not _may_make_facilitator(
+        group=group, email=email, acting_user=acting_user
+    ):
+        raise ValidationError(
+            {
+                "role": ValidationError(
+                    "Only an organisation admin can make this person a facilitator: they are not one of the "
+                    "organisation's facilitators.",
+                    code="facilitator_needs_admin",
+                )
+            }
+        )
     if Membership.objects.active().filter(group=group, user__email__iexact=email).exists():
         raise ValidationError(
             {"email": ValidationError("This person is already a member of the group.", code="already_member")}
@@ -371,6 +426,11 @@ def invitation_revoke(*, invitation: Invitation, acting_user: User) -> Invitatio
     return invitation
 
 
+def invitation_needs_sign_in(*, invitation: Invitation, user) -> bool:
+    """An invitation to an address that already has an account is accepted by that account, signed in."""
+    return not user.is_authenticated and User.objects.filter(email__iexact=invitation.email).exists()
+
+
 def invitation_find_open(*, token: str) -> Invitation | None:
     invitation = Invitation.objects.select_related("group", "group__organisation").filter(token=token).first()
     if invitation is None or not invitation.is_open:
@@ -384,7 +444,8 @@ def invitation_accept(
 ) -> Membership:
     """Accepting makes the person a member once: the invitation row is locked, so a double submit or two
     tabs make one membership. Following the emailed link proves the address, so it is marked verified.
-    A signed-in person may only accept an invitation sent to their own address."""
+    A signed-in person may only accept an invitation sent to their own address, and an address that already has
+    an account is accepted only by that account, signed in: holding the link must not change someone's account."""
     invitation = Invitation.objects.select_for_update().select_related("group").get(pk=invitation.pk)
     if not invitation.is_open:
         raise ValidationError(
@@ -397,6 +458,11 @@ def invitation_accept(
             code="invitation_other_address",
         )
     user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None and signed_in_user is None:
+        raise ValidationError(
+            "You already have an account with this email address. Sign in first, then open the link again.",
+            code="invitation_sign_in_first",
+        )
     new_account = user is None
     if user is None:
         user = user_create(
@@ -588,3 +654,183 @@ def sign_in_sessions_clear_expired(*, actor_label: str = "job:clear-expired-sign
     if deleted:
         audit_record(action="sign_in_sessions.cleared", actor_label=actor_label, data={"deleted": deleted})
     return deleted
+
+
+# --- organisation administration: staff and their roles ----------------------------------------------------
+
+
+def _staff_roles_valid(roles) -> set[str]:
+    roles = set(roles)
+    if not roles:
+        raise ValidationError({"roles": ValidationError("Choose at least one role.", code="no_role")})
+    unknown = roles - set(StaffRole.Role.values)
+    if unknown:
+        raise ValidationError({"roles": ValidationError("Choose roles from the list.", code="unknown_role")})
+    return roles
+
+
+def _other_admins_exist(*, organisation: Organisation, user: User) -> bool:
+    return (
+        StaffRole.objects.filter(organisation=organisation, role=StaffRole.Role.ADMIN, user__is_active=True)
+        .exclude(user=user)
+        .exists()
+    )
+
+
+def staff_invitation_send(*, organisation: Organisation, user: User, roles: list[str], acting_user: User) -> None:
+    """Tells the person, by email after the transaction commits, which roles they now hold and how to sign in
+    (with a code emailed to them: no password is set for them, and the email holds no link that signs them in)."""
+    message_send(
+        kind=STAFF_INVITATION_MESSAGE,
+        key=f"staff-invitation:{organisation.pk}:{user.pk}:{'+'.join(sorted(roles))}:{timezone.now():%Y%m%d%H%M%S%f}",
+        person=user,
+        context={
+            "organisation": organisation,
+            "roles": [StaffRole.Role(r).label for r in sorted(roles)],
+            "invited_by": acting_user,
+        },
+        link=reverse("account_login"),
+        subject=f"You have a staff role at {organisation.name}",
+        topic=f"groups.staff:{organisation.pk}:{user.pk}",
+        organisation_id=organisation.pk,
+    )
+
+
+@transaction.atomic
+def staff_invite(
+    *, organisation: Organisation, email: str, role: str, acting_user: User, full_name: str = ""
+) -> StaffRole:
+    """An organisation admin gives a person a staff role by their email address. A person with no account gets
+    one, with no password (they sign in with a code sent to that address, which proves it); a person who
+    already holds the role is told so (code "already_staff"). Either way the person is emailed."""
+    _staff_roles_valid([role])
+    email = email.strip().lower()
+    user = User.objects.select_for_update().filter(email__iexact=email).first()
+    if user is not None and not user.is_active:
+        raise ValidationError(
+            {"email": ValidationError("This account has been closed. Use another email address.", code="closed")}
+        )
+    if user is None:
+        user = user_create(email=email, full_name=full_name.strip(), acting_user=acting_user)
+    elif StaffRole.objects.filter(organisation=organisation, user=user, role=role).exists():
+        raise ValidationError({"email": ValidationError("This person already has this role.", code="already_staff")})
+    staff_role = staff_role_grant(organisation=organisation, user=user, role=role, acting_user=acting_user)
+    staff_invitation_send(organisation=organisation, user=user, roles=[role], acting_user=acting_user)
+    return staff_role
+
+
+@transaction.atomic
+def staff_roles_set(*, organisation: Organisation, user: User, roles, acting_user: User) -> dict[str, list[str]]:
+    """Sets exactly which staff roles a person holds in the organisation (at least one: removing someone
+    altogether is `person_remove_from_organisation`). An admin cannot take away their
+    own admin role, and an organisation always keeps an admin. Records what was added and removed."""
+    roles = _staff_roles_valid(roles)
+    held = set(
+        StaffRole.objects.select_for_update()
+        .filter(organisation=organisation, user=user)
+        .values_list("role", flat=True)
+    )
+    if not held:
+        raise ValidationError("This person has no staff role here.", code="not_staff")
+    added, removed = roles - held, held - roles
+    if StaffRole.Role.ADMIN in removed:
+        if user.pk == acting_user.pk:
+            raise ValidationError(
+                {"roles": ValidationError("You cannot take away your own admin role.", code="own_admin_role")}
+            )
+        if not _other_admins_exist(organisation=organisation, user=user):
+            raise ValidationError(
+                {"roles": ValidationError("The organisation needs at least one admin.", code="last_admin")}
+            )
+    StaffRole.objects.filter(organisation=organisation, user=user, role__in=removed).delete()
+    for role in sorted(added):
+        StaffRole.objects.create(organisation=organisation, user=user, role=role)
+    if added or removed:
+        audit_record(
+            action="staff_roles.changed",
+            actor=acting_user,
+            obj=user,
+            organisation_id=organisation.pk,
+            data={"user_id": user.pk, "added": sorted(added), "removed": sorted(removed)},
+        )
+    forget_standing(user)
+    return {"added": sorted(added), "removed": sorted(removed)}
+
+
+@transaction.atomic
+def person_remove_from_organisation(*, organisation: Organisation, person: User, acting_user: User) -> dict:
+    """Removes a person from an organisation: every staff role they hold there ends, and every active
+    membership of its groups ends (kept, with `left_at`, so the history stays true). One audit event records
+    it all; once committed, `groups.events.member_left` is sent for each membership, so the apps above end what
+    rested on it (future facilitator places, pending support requests, future answers, open follow-ups).
+    Nobody removes themselves. Removing someone with nothing left there changes nothing."""
+    if person.pk == acting_user.pk:
+        raise ValidationError("You cannot remove yourself. Ask another organisation admin.", code="remove_self")
+    roles = sorted(
+        StaffRole.objects.select_for_update()
+        .filter(organisation=organisation, user=person)
+        .values_list("role", flat=True)
+    )
+    if StaffRole.Role.ADMIN in roles and not (
+        StaffRole.objects.filter(organisation=organisation, role=StaffRole.Role.ADMIN).exclude(user=person).exists()
+    ):
+        raise ValidationError("The organisation needs at least one admin.", code="last_admin")
+    memberships = list(
+        Membership.objects.active()
+        .select_for_update(of=("self",))
+        .filter(user=person, group__organisation=organisation)
+        .select_related("group")
+        .order_by("pk")
+    )
+    if not roles and not memberships:
+        return {"roles": [], "memberships": []}
+    StaffRole.objects.filter(organisation=organisation, user=person).delete()
+    now = timezone.now()
+    for membership in memberships:
+        membership.left_at = now
+        membership.save(update_fields=["left_at"])
+    audit_record(
+        action="person.removed_from_organisation",
+        actor=acting_user,
+        obj=person,
+        organisation_id=organisation.pk,
+        data={
+            "user_id": person.pk,
+            "roles": roles,
+            "memberships": [m.pk for m in memberships],
+            "group_ids": [m.group_id for m in memberships],
+        },
+    )
+    for membership in memberships:
+        send_on_commit(events.member_left, sender=Membership, membership=membership, acting_user=acting_user)
+    forget_standing(person)
+    return {"roles": roles, "memberships": [m.pk for m in memberships]}
+
+
+@transaction.atomic
+def staff_roles_remove(*, organisation: Organisation, user: User, acting_user: User) -> list[str]:
+    """Ends every staff role the person holds in the organisation and nothing else (their group memberships stay;
+    a facilitator's management of their groups rests on the role, so it ends too). Taking someone out of the
+    organisation altogether is `person_remove_from_organisation`. Nobody removes their own roles, and the last
+    admin stays. Records the roles that ended."""
+    held = sorted(
+        StaffRole.objects.select_for_update()
+        .filter(organisation=organisation, user=user)
+        .values_list("role", flat=True)
+    )
+    if not held:
+        raise ValidationError("This person has no staff role here.", code="not_staff")
+    if user.pk == acting_user.pk:
+        raise ValidationError("You cannot remove yourself. Ask another organisation admin.", code="remove_self")
+    if StaffRole.Role.ADMIN in held and not _other_admins_exist(organisation=organisation, user=user):
+        raise ValidationError("The organisation needs at least one admin.", code="last_admin")
+    StaffRole.objects.filter(organisation=organisation, user=user).delete()
+    audit_record(
+        action="staff_roles.removed",
+        actor=acting_user,
+        obj=user,
+        organisation_id=organisation.pk,
+        data={"user_id": user.pk, "roles": held},
+    )
+    forget_standing(user)
+    return held

@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 from core import extensions
 from core.forms import ServiceFormMixin, add_service_errors
 
-from . import selectors, services
+from . import phone, selectors, services
 from .forms import (
     AcceptInvitationForm,
     AcknowledgeForm,
@@ -20,10 +20,11 @@ from .forms import (
     AuditFilterForm,
     GroupForm,
     InvitationForm,
+    PhoneCodeForm,
     ProfileForm,
 )
 from .models import Group, Invitation, Organisation
-from .permissions import GroupPermissionMixin, PermissionMixin, has_perm, membership_in, standing
+from .permissions import GroupPermissionMixin, PermissionMixin, has_perm, membership_in, require, standing
 
 
 def healthz(request):
@@ -60,16 +61,16 @@ class GroupListView(LoginRequiredMixin, TemplateView):
         return ctx
 
 
-class GroupCreateView(LoginRequiredMixin, ServiceFormMixin, FormView):
+class GroupCreateView(PermissionMixin, ServiceFormMixin, FormView):
+    """Organisation admins and facilitators start groups in the organisations where they hold those roles."""
+
+    permission = "group.create_any"
     template_name = "groups/group_form.html"
     form_class = GroupForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.organisations = selectors.organisations_where_can_create_groups(user=request.user)
-            if not self.organisations.exists():
-                raise PermissionDenied("Only organisation admins and facilitators can start a group.")
-        return super().dispatch(request, *args, **kwargs)
+    def get_permission_object(self):
+        self.organisations = selectors.organisations_where_can_create_groups(user=self.request.user)
+        return None  # the person's own organisations
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organisations": self.organisations}
@@ -166,8 +167,7 @@ class AgreementView(GroupPermissionMixin, ServiceFormMixin, FormView):
         return ctx
 
     def post(self, request, *args, **kwargs):
-        if not has_perm(request.user, "group.acknowledge", self.group):
-            raise PermissionDenied("Only members of this group can acknowledge its agreement.")
+        require(request.user, "group.acknowledge", self.group)
         return super().post(request, *args, **kwargs)
 
     def perform(self, form):
@@ -304,6 +304,40 @@ class ProfileView(LoginRequiredMixin, FormView):
         return redirect("profile")
 
 
+class PhoneConfirmView(LoginRequiredMixin, FormView):
+    """The person confirms their own phone number with a code sent to it by text (groups.phone); until then
+    they get email instead of texts. "Send me a code" posts `send`; the code form posts `code`."""
+
+    template_name = "groups/phone_confirm.html"
+    form_class = PhoneCodeForm
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["code_sent"] = self.request.user.phone_code_sent_at is not None
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        if "send" in request.POST:
+            try:
+                phone.phone_code_send(user=request.user)
+            except ValidationError as e:
+                messages.error(request, " ".join(e.messages))
+            else:
+                messages.success(request, "We have sent a code to your phone. It works for 10 minutes.")
+            return redirect("phone_confirm")
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            phone.phone_code_check(user=self.request.user, code=form.cleaned_data["code"])
+        except ValidationError as e:
+            self.request.user.refresh_from_db()
+            form.add_error("code", e)
+            return self.form_invalid(form)
+        messages.success(self.request, "Your phone number is confirmed. We can now send you text messages.")
+        return redirect("profile")
+
+
 class AcceptInvitationView(ServiceFormMixin, FormView):
     """Open to anyone holding the emailed link: the link is the proof. Creates the account and membership,
     then asks the person to sign in with a code sent to the same address."""
@@ -315,6 +349,13 @@ class AcceptInvitationView(ServiceFormMixin, FormView):
         self.invitation = services.invitation_find_open(token=kwargs["token"])
         if self.invitation is None:
             return self.render_to_response({"invalid": True}, status=410)
+        if services.invitation_needs_sign_in(invitation=self.invitation, user=request.user):
+            # An existing account: the link alone changes nothing; its owner signs in, then comes back here.
+            request.session["invited_email"] = self.invitation.email
+            return self.render_to_response(
+                {"invitation": self.invitation, "sign_in_first": True},
+                status=200 if request.method in ("GET", "HEAD") else 403,
+            )
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):

@@ -27,6 +27,8 @@ class Venue(models.Model):
     access_notes = models.TextField(
         blank=True, help_text="Anything else: the nearest bus stop, which door to use, who to ask for."
     )
+    # A retired venue is no longer offered for new sessions; sessions that met or meet there keep it.
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -37,6 +39,10 @@ class Venue(models.Model):
 
     def audit_label(self):
         return self.name
+
+    @property
+    def is_retired(self):
+        return self.retired_at is not None
 
 
 class GlossaryTerm(models.Model):
@@ -761,3 +767,25 @@ class FacilitatorAlert(models.Model):
 
     def __str__(self):
         return f"{self.problem} ({self.session})"
+
+
+class OneTapNonce(models.Model):
+    """The server's half of a one-tap answer link: the yes and no links of one message share one row, and the
+    first answer given through either uses it up (`used_at`), so a link cannot be replayed by whoever else
+    holds the message. A link also stops working at `expires_at` (days after it was sent, never after the
+    session starts)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=43, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gte=F("created_at")), name="one_tap_nonce_expires_after")
+        ]
+
+    def __str__(self):
+        return f"One-tap link {self.pk} ({'used' if self.used_at else 'unused'})"

@@ -8,7 +8,8 @@ from django.utils import timezone
 from groups.models import Membership, StaffRole
 from groups.selectors import group_facilitators
 
-from .messaging import answer_link, message_send
+from .answer_links import answer_links
+from .messaging import message_send
 from .models import Answer, FollowUp, Message, Rsvp, Session, SupportRequest
 
 
@@ -50,8 +51,8 @@ def _tell(
             ctx.setdefault("when", when(session))
             ctx.setdefault("link", _link(session.get_absolute_url()))
             if kind in (Message.Kind.INVITATION, Message.Kind.CHASER):
-                ctx["yes_link"] = answer_link(session=session, person=person, answer=Answer.YES)
-                ctx["no_link"] = answer_link(session=session, person=person, answer=Answer.NO)
+                # one nonce for the pair: once either link is used, both stop working
+                ctx["yes_link"], ctx["no_link"] = answer_links(session=session, person=person)
         sent += len(
             message_send(
                 person=person,
@@ -119,7 +120,14 @@ def chaser(*, session: Session) -> int:
 
 def reminder(*, session: Session, kind: str) -> int:
     """To everyone with a place: when, where (the joining link too), preparation and the support arranged."""
-    rsvps = Rsvp.objects.filter(session=session, answer=Answer.YES, waitlisted_at__isnull=True).select_related("user")
+    rsvps = Rsvp.objects.filter(
+        session=session,
+        answer=Answer.YES,
+        waitlisted_at__isnull=True,
+        # only people still in the group (one active membership per group, so no row twice)
+        user__memberships__group_id=session.group_id,
+        user__memberships__left_at__isnull=True,
+    ).select_related("user")
     prep = list(session.preparation.values_list("title", flat=True))
     support = {}
     for req in SupportRequest.objects.filter(session=session, status=SupportRequest.Status.APPROVED):

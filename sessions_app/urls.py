@@ -4,7 +4,7 @@ running (on the day and after: check-in, queues, debrief, decisions, actions, wi
 
 from django.urls import path
 
-from .views import governance, member, running, scheduling
+from .views import governance, member, orgadmin, running, scheduling
 
 app_name = "sessions_app"
 
@@ -53,4 +53,24 @@ urlpatterns = [
     path("sessions/<int:session_id>/quorum/", governance.QuorumRecordView.as_view(), name="quorum_record"),
     path("sessions/<int:session_id>/messages/", governance.SessionMessagesView.as_view(), name="session_messages"),
     path("a/<str:token>/", governance.OneTapAnswerView.as_view(), name="one_tap_answer"),
+]
+
+# organisation administration: venues and reminder settings, for the organisation's admins (views/orgadmin.py)
+urlpatterns += [
+    path("organisations/<int:organisation_id>/venues/", orgadmin.VenuesView.as_view(), name="org_venues"),
+    path(
+        "organisations/<int:organisation_id>/venues/<int:venue_id>/edit/",
+        orgadmin.VenueEditView.as_view(),
+        name="venue_edit",
+    ),
+    path(
+        "organisations/<int:organisation_id>/venues/<int:venue_id>/retire/",
+        orgadmin.VenueRetireView.as_view(),
+        name="venue_retire",
+    ),
+    path(
+        "organisations/<int:organisation_id>/reminders/",
+        orgadmin.ReminderSettingsView.as_view(),
+        name="reminder_settings",
+    ),
 ]

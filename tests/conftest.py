@@ -1,10 +1,12 @@
 """Shared fixtures. Data that a business rule governs is built through the services, not around them."""
 
 import os
+from datetime import UTC, datetime
 
 import pytest
 
 from groups import services
+from groups.middleware import ROLES_NEEDING_TWO_STEP
 from groups.models import Group, Membership, Organisation, StaffRole
 from sessions_app import services as session_services
 
@@ -31,6 +33,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 PASSWORD = "a-long-test-password"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105 - test key
+
+
+def give_two_step(user):
+    """An authenticator app (allauth TOTP) for the person, with TOTP_SECRET; once only."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
+    return user
 
 
 @pytest.fixture
@@ -39,6 +52,9 @@ def make_user(db):
 
     def make(email=None, full_name=None, password=PASSWORD, **extra):
         counter["n"] += 1
+        if extra.get("phone"):
+            # a person set up with a phone has confirmed it (groups.phone), unless the test says otherwise
+            extra.setdefault("phone_confirmed_at", datetime(2020, 1, 1, tzinfo=UTC))
         n = counter["n"]
         return services.user_create(
             email=email or f"person{n}@example.test",
@@ -65,6 +81,8 @@ def other_organisation(db):
 def grant(db):
     def grant_role(user, organisation, role):
         services.staff_role_grant(organisation=organisation, user=user, role=role)
+        if role in ROLES_NEEDING_TWO_STEP:
+            give_two_step(user)  # as real staff in these roles must have (groups.middleware)
         return user
 
     return grant_role

@@ -136,12 +136,16 @@ def one_tap(session, person, answer=Answer.YES):
 
 
 @pytest.mark.parametrize("person", PEOPLE)
-def test_one_tap_link_asks_whoever_holds_it_to_confirm(client, request, session, parent, person):
+def test_one_tap_link_asks_its_holder_to_confirm_unless_someone_else_is_signed_in(
+    client, request, session, parent, person
+):
+    """Signed out, or signed in as the person it is for: a confirm page. Signed in as anyone else: refused
+    (issue 9: the link is bound to its person)."""
     sign_in(client, request, person)
 
     response = client.get(one_tap(session, parent))
 
-    assert response.status_code == 200
+    assert response.status_code == (200 if person in ("anonymous", "parent") else 403)
     assert not Rsvp.objects.filter(session=session).exists()
 
 

@@ -20,6 +20,9 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/coprod",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "EMAIL_URL": "smtp://localhost:25",
+    "SMS_BACKEND": "govuk_notify",
+    "SMS_API_KEY": "test-only",
+    "SMS_TEMPLATE_ID": "test-only",
 }
 
 

@@ -36,3 +36,6 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
 EMAIL_CONFIG = env.email_url("EMAIL_URL")
 vars().update(EMAIL_CONFIG)
+# Texts carry sign-in links and reminders: the backend is chosen explicitly (no console default), and
+# core.checks refuses console or in-memory email and texts under `check --deploy`.
+SMS_BACKEND = env("SMS_BACKEND")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from core.money import parse_pounds as pounds_to_pence
+from core.validators import refuse_control_characters
 
 from ..models import CheckIn, SupportKind, TravelMode
 
@@ -32,6 +33,7 @@ FIELDS_FOR_KIND = {
 }
 
 
+@refuse_control_characters
 class SupportRequestForm(forms.Form):
     """Every kind's fields are on the page (no script needed); only the chosen kind's fields are checked."""
 
@@ -173,6 +175,14 @@ class SupportRequestForm(forms.Form):
 SERVICE_FIELD_NAMES = SupportRequestForm.FIELD_FOR
 
 
+# Who sees a feeling: whoever holds "session.run" (sessions_app/permissions.py): the session's own facilitators
+# and those who manage the group, i.e. its facilitators and the organisation's admins.
+FEELING_SEEN_BY = (
+    "You don't have to answer. Only this session's facilitators and the people who run this group (its "
+    "facilitators and the organisation's admins) see this."
+)
+
+
 def _feeling_field(label: str) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
@@ -181,15 +191,17 @@ def _feeling_field(label: str) -> forms.TypedChoiceField:
         empty_value=None,
         required=False,
         widget=forms.RadioSelect,
-        help_text="You don't have to answer. Only the session's facilitators see this.",
+        help_text=FEELING_SEEN_BY,
         error_messages={"invalid_choice": "Choose how you feel from the five answers."},
     )
 
 
+@refuse_control_characters
 class SelfCheckInForm(forms.Form):
     feeling = _feeling_field("How are you feeling? (optional)")
 
 
+@refuse_control_characters
 class SelfCheckOutForm(forms.Form):
     feeling = _feeling_field("How are you feeling now? (optional)")
     wants_to_talk = forms.BooleanField(

@@ -7,12 +7,14 @@ from django import forms
 
 from core.money import parse_pounds as pounds_to_pence
 from core.money import pence_to_text
+from core.validators import refuse_control_characters
 
 from ..models import Action, CheckIn
 
 FEELING_CHOICES = [(value, words) for value, words in CheckIn.FEELINGS]
 
 
+@refuse_control_characters
 class SharedPageForm(forms.Form):
     """A form that shares its page with others of its kind. Its fields carry a prefix, so every id on the page
     is unique and the error summary links land on the right field; the fields named in ``plain_names`` keep
@@ -78,6 +80,7 @@ class CheckOutForm(_PersonForm):
 pounds_text = pence_to_text  # 1250 -> "12.50", for a form field people can read and change
 
 
+@refuse_control_characters
 class SupportDecisionForm(forms.Form):
     # The service names model fields; this form asks for them as "amount" and "reason".
     FIELD_FOR = {"amount_pence": "amount", "decision_reason": "reason"}
@@ -117,6 +120,7 @@ class SupportDecisionForm(forms.Form):
 # --- follow-ups, debrief -----------------------------------------------------------------------------------
 
 
+@refuse_control_characters
 class FollowUpCloseForm(forms.Form):
     note = forms.CharField(
         label="What happened",
@@ -127,6 +131,7 @@ class FollowUpCloseForm(forms.Form):
     )
 
 
+@refuse_control_characters
 class DebriefForm(forms.Form):
     went_well = forms.CharField(
         label="What went well",

@@ -7,8 +7,10 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
+from core.validators import refuse_control_characters
 from groups.models import User
 from groups.selectors import group_facilitators
 
@@ -77,6 +79,7 @@ def _aware(day, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at), LONDON)
 
 
+@refuse_control_characters
 class SessionForm(forms.Form):
     """The session builder. Date and times are typed separately and combined here into times in Europe/London."""
 
@@ -202,7 +205,12 @@ class SessionForm(forms.Form):
     def __init__(self, *args, group, with_repeat: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
-        self.fields["venue"].queryset = Venue.objects.filter(organisation_id=group.organisation_id)
+        # Retired venues are not offered, except the one a session being edited already has.
+        current_venue_id = (kwargs.get("initial") or {}).get("venue")
+        current_venue_id = getattr(current_venue_id, "pk", current_venue_id)
+        self.fields["venue"].queryset = Venue.objects.filter(organisation_id=group.organisation_id).filter(
+            Q(retired_at__isnull=True) | Q(pk=current_venue_id)
+        )
         facilitators = group_facilitators(group_id=group.pk)
         self.fields["lead"].queryset = facilitators
         self.fields["supports"].queryset = facilitators
@@ -292,6 +300,7 @@ class PublishForm(forms.Form):
     """Publishing takes no input; the form only carries the CSRF token and the error summary."""
 
 
+@refuse_control_characters
 class CancelForm(forms.Form):
     reason = forms.CharField(
         label="Why is the session cancelled?",
@@ -356,6 +365,7 @@ def check_upload(upload) -> None:
         )
 
 
+@refuse_control_characters
 class PreparationForm(forms.Form):
     title = forms.CharField(
         label="Title",
@@ -396,6 +406,7 @@ class PreparationForm(forms.Form):
 # --- facilitators ----------------------------------------------------------------------------------------
 
 
+@refuse_control_characters
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label="Reason (optional)",
@@ -406,6 +417,7 @@ class WithdrawForm(forms.Form):
     )
 
 
+@refuse_control_characters
 class StepInForm(forms.Form):
     role = forms.ChoiceField(
         label="Step in as",
@@ -418,6 +430,7 @@ class StepInForm(forms.Form):
 # --- glossary and venues ---------------------------------------------------------------------------------
 
 
+@refuse_control_characters
 class GlossaryTermForm(forms.Form):
     abbreviation = forms.CharField(
         label="Short form",
@@ -449,6 +462,7 @@ class GlossaryTermForm(forms.Form):
         return value
 
 
+@refuse_control_characters
 class VenueForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label="Organisation",

@@ -37,7 +37,10 @@ from .scheduling import (
     session_update,
     unexplained_abbreviations,
     venue_create,
+    venue_retire,
+    venue_update,
 )
+from .settings import reminder_settings_update
 from .support import support_request_create, support_request_decide, support_request_withdraw
 
 __all__ = [
@@ -76,5 +79,8 @@ __all__ = [
     "support_request_withdraw",
     "unexplained_abbreviations",
     "venue_create",
+    "venue_retire",
+    "venue_update",
+    "reminder_settings_update",
     "win_record",
 ]

@@ -48,12 +48,13 @@ def promote_from_waiting_list(session: Session) -> list[Rsvp]:
 
 
 @transaction.atomic
-def rsvp_answer(*, session: Session, user: User, answer: str) -> AnswerResult:
+def rsvp_answer(*, session: Session, user: User, answer: str, withdraw_support: bool = True) -> AnswerResult:
     """Members answer yes, no or maybe, and can change their answer until the session starts. A yes takes a
     place while there are places, otherwise joins the waiting list; a place given up goes to the first person
     waiting. The session row is locked, so two people taking the last place at once get one place and one
-    waiting-list spot. Saying no or maybe withdraws pending support requests. The same answer again changes
-    nothing."""
+    waiting-list spot. Saying no or maybe withdraws pending support requests, unless `withdraw_support` is
+    False (an answer from a one-tap link, where nobody has signed in to confirm that). The same answer again
+    changes nothing."""
     if answer not in Answer.values:
         raise ValidationError("Choose yes, no or maybe.", code="unknown_answer")
     session = lock(session)
@@ -83,6 +84,7 @@ def rsvp_answer(*, session: Session, user: User, answer: str) -> AnswerResult:
         rsvp.waitlisted_at = now if full else None
     else:
         rsvp.waitlisted_at = None
+    if answer != Answer.YES and withdraw_support:
         withdrawn = SupportRequest.objects.filter(
             session=session, user=user, status=SupportRequest.Status.PENDING
         ).update(status=SupportRequest.Status.WITHDRAWN)

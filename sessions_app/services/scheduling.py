@@ -170,6 +170,12 @@ def _venue_error() -> ValidationError:
     )
 
 
+def _venue_retired_error() -> ValidationError:
+    return ValidationError(
+        {"venue": ValidationError("This venue is no longer used. Choose another venue.", code="venue_retired")}
+    )
+
+
 @transaction.atomic
 def session_create(
     *,
@@ -201,6 +207,8 @@ def session_create(
         )
     if venue is not None and venue.organisation_id != group.organisation_id:
         raise _venue_error()
+    if venue is not None and venue.retired_at is not None:
+        raise _venue_retired_error()
     _validate_facilitators(group, lead, supports)
     series = None
     if repeat_weeks > 1:
@@ -292,6 +300,8 @@ def session_update(
     venue = fields.get("venue")
     if venue is not None and venue.organisation_id != session.group.organisation_id:
         raise _venue_error()
+    if venue is not None and venue.retired_at is not None and venue.pk != session.venue_id:
+        raise _venue_retired_error()  # a session already there keeps it; no other moves there
     changed = []
     for name, value in fields.items():
         value = value.strip() if isinstance(value, str) else value
@@ -480,3 +490,54 @@ def preparation_add(
         data={"session_id": session.pk, "has_file": bool(material.file)},
     )
     return material
+
+
+VENUE_FIELDS = frozenset({"name", "address", "step_free", "parking", "baby_changing", "quiet_room", "access_notes"})
+
+
+@transaction.atomic
+def venue_update(*, venue: Venue, acting_user: User, **fields) -> Venue:
+    """Changes a venue's details (only these: name, address and what people need to know to get in); the name
+    stays unique in the organisation. A retired venue is not changed. The trail records which fields changed."""
+    unknown = set(fields) - VENUE_FIELDS
+    if unknown:
+        raise TypeError(f"venue_update cannot change {', '.join(sorted(unknown))}")
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    if venue.retired_at is not None:
+        raise ValidationError("This venue is no longer used, so it cannot be changed.", code="venue_retired")
+    changed = []
+    for name, value in fields.items():
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(venue, name) != value:
+            changed.append(name)
+            setattr(venue, name, value)
+    venue.full_clean()
+    venue.save()
+    if changed:
+        audit_record(
+            action="venue.updated",
+            actor=acting_user,
+            obj=venue,
+            organisation_id=venue.organisation_id,
+            data={"fields": sorted(changed)},
+        )
+    return venue
+
+
+@transaction.atomic
+def venue_retire(*, venue: Venue, acting_user: User) -> Venue:
+    """Retires a venue: it is no longer offered for new sessions, and no session moves there, but sessions
+    already there keep it (their history stays true). Retiring twice changes nothing the second time."""
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    if venue.retired_at is None:
+        venue.retired_at = timezone.now()
+        venue.save(update_fields=["retired_at"])
+        upcoming = Session.objects.filter(venue=venue, starts_at__gte=venue.retired_at).count()
+        audit_record(
+            action="venue.retired",
+            actor=acting_user,
+            obj=venue,
+            organisation_id=venue.organisation_id,
+            data={"sessions_to_come_there": upcoming},
+        )
+    return venue

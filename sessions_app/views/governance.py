@@ -1,65 +1,79 @@
 """Governance pages (the parent-quorum dashboard and record) and the one-tap answer links in messages."""
 
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.generic import TemplateView
 
-from .. import governance_selectors, selectors, services
-from ..messaging import answer_token_read
+from groups.permissions import PermissionMixin
+
+from .. import governance_selectors, selectors
+from ..answer_links import answer_by_link, answer_link_problem, answer_nonce_find, answer_token_open
 from ..models import Answer
 from ..permissions import SessionPermissionMixin
 
 
 class OneTapAnswerView(TemplateView):
-    """The yes/no link in an invitation or chaser. The signed token is the proof, so no sign-in is needed.
-    GET only shows a confirm button (email scanners open links; they must not answer for anyone); POST answers.
-    Links stop working when the session starts."""
+    """The yes/no link in an invitation or chaser (see answer_links: single use, bound to the person, days not
+    months). GET only shows a confirm button (email scanners open links; they must not answer for anyone);
+    POST answers. The page shows no name: whoever holds the link learns nothing about whose it is. While
+    someone else is signed in, the link is refused."""
 
     template_name = "sessions_app/governance/one_tap_answer.html"
 
     def dispatch(self, request, *args, **kwargs):
-        data = answer_token_read(kwargs["token"])
-        if data is None or data["a"] not in (Answer.YES, Answer.NO):
+        link = answer_token_open(kwargs["token"])
+        if link is None or link.answer not in (Answer.YES, Answer.NO):
             raise Http404("Not found")
-        self.session = selectors.session_for_answer_link(session_id=data["s"])
-        self.person = selectors.active_person(person_id=data["u"])
-        if self.session is None or self.person is None:
+        if request.user.is_authenticated and request.user.pk != link.person_id:
+            return self.refuse(problem="someone_else", status=403)
+        self.link = link
+        self.row = answer_nonce_find(link=link)
+        self.person = selectors.active_person(person_id=link.person_id)
+        if self.row is None or self.person is None:
             raise Http404("Not found")
-        self.answer = data["a"]
+        self.session = self.row.session
+        self.answer = link.answer
         return super().dispatch(request, *args, **kwargs)
+
+    def refuse(self, *, problem: str, status: int):
+        return TemplateResponse(self.request, self.template_name, {"problem": problem}, status=status)
+
+    def get(self, request, *args, **kwargs):
+        problem = answer_link_problem(row=self.row)
+        if problem in ("used", "expired"):
+            return self.refuse(problem=problem, status=410)
+        return self.render_to_response(self.get_context_data(expired=problem == "closed"))
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(
-            session=self.session,
-            person=self.person,
-            answer=self.answer,
-            expired=self.session.has_started or not self.session.is_published,
-        )
+        ctx.update(session=self.session, answer=self.answer)
         return ctx
 
     def post(self, request, *args, **kwargs):
         try:
-            result = services.rsvp_answer(session=self.session, user=self.person, answer=self.answer)
+            result, support_pending = answer_by_link(link=self.link, person=self.person)
         except ValidationError as e:
+            if e.code in ("link_used", "link_expired"):
+                return self.refuse(problem=e.code.removeprefix("link_"), status=410)
             return self.render_to_response(self.get_context_data(error=" ".join(e.messages)))
-        return self.render_to_response(self.get_context_data(done=True, result=result))
+        return self.render_to_response(self.get_context_data(done=True, result=result, support_pending=support_pending))
 
 
-class DashboardView(LoginRequiredMixin, TemplateView):
+class DashboardView(PermissionMixin, TemplateView):
     """Parent quorum across the committees of the organisations a person oversees: meetings coming up, who
     has not answered (to call them), and each committee's attendance over the last twelve months."""
 
+    permission = "governance.dashboard"
     template_name = "sessions_app/governance/dashboard.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.organisations = governance_selectors.governance_organisations(user=request.user)
-            if not self.organisations:
-                raise PermissionDenied("Only governance leads and organisation admins see the governance dashboard.")
-        return super().dispatch(request, *args, **kwargs)
+    def get_permission_object(self):
+        return None  # the organisations the person oversees
+
+    def get(self, request, *args, **kwargs):
+        self.organisations = governance_selectors.governance_organisations(user=request.user)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -4,7 +4,7 @@ writes, selectors read."""
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -15,12 +15,12 @@ from django.views.generic import FormView, TemplateView
 
 from core import extensions
 from core.forms import ServiceFormMixin, safe_next_url
-from groups.permissions import has_perm, require
+from groups.permissions import has_perm
 
 from .. import calendar, selectors, services
 from ..forms.member import SelfCheckInForm, SelfCheckOutForm, SupportRequestForm
 from ..models import Answer, SupportRequest
-from ..permissions import SessionPermissionMixin
+from ..permissions import SessionObjectPermissionMixin, SessionPermissionMixin
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
@@ -39,7 +39,12 @@ class SessionDetailView(SessionPermissionMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         session = self.session
-        page = selectors.session_page(session=session, user=user, can_manage=ctx["can_manage"])
+        page = selectors.session_page(
+            session=session,
+            user=user,
+            can_manage=ctx["can_manage"],
+            can_read_preparation=has_perm(user, "session.preparation", session),
+        )
         rsvp = page.rsvp
         can_answer = has_perm(user, "session.answer", session)
         live = session.is_published and not session.has_started
@@ -122,22 +127,18 @@ class SupportRequestView(SessionPermissionMixin, ServiceFormMixin, FormView):
         return redirect(self.session)
 
 
-class SupportRequestWithdrawView(LoginRequiredMixin, View):
+class SupportRequestWithdrawView(SessionObjectPermissionMixin, View):
     """Only the person who asked can withdraw their request (others in the organisation: 403; outside: 404)."""
 
+    permission = "support_request.withdraw"
     http_method_names = ["post"]
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.support_request = selectors.support_request_for_page(request_id=kwargs["request_id"])
+    def get_permission_object(self):
+        self.support_request = selectors.support_request_for_page(request_id=self.kwargs["request_id"])
         if self.support_request is None:
             raise Http404("Not found")
-        session = self.support_request.session
-        require(request.user, "session.view", session)
-        if self.support_request.user_id != request.user.pk:
-            raise PermissionDenied("Only the person who asked can withdraw a request.")
-        return super().dispatch(request, *args, **kwargs)
+        self.session = self.support_request.session
+        return self.support_request
 
     def post(self, request, *args, **kwargs):
         support_request = self.support_request
@@ -261,9 +262,9 @@ class SelfCheckInView(SessionPermissionMixin, ServiceFormMixin, FormView):
 
 class PreparationFileView(SessionPermissionMixin, View):
     """Preparation files are never public: members download them through this view, which checks the person
-    may see the session and that the material is shared yet (managers see it any time)."""
+    may read the session's papers and that the material is shared yet (managers see it any time)."""
 
-    permission = "session.view"
+    permission = "session.preparation"
 
     def get(self, request, *args, **kwargs):
         can_manage = has_perm(request.user, "session.manage", self.session)

@@ -3,8 +3,7 @@ and wins, and the group's "you said, we did" timeline. Thin views: the permissio
 one service writes, selectors read."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from core import extensions
 from core.forms import ServiceFormMixin, add_service_errors, safe_next_url
-from groups.permissions import GroupPermissionMixin, PermissionMixin, has_perm, require
+from groups.permissions import GroupPermissionMixin, PermissionMixin, require
 
 from .. import selectors, services
 from ..forms.running import (
@@ -29,23 +28,7 @@ from ..forms.running import (
     pounds_text,
 )
 from ..models import SupportRequest
-from ..permissions import SessionPermissionMixin
-
-
-class SessionObjectPermissionMixin(PermissionMixin):
-    """Views on one thing that belongs to a session (a support request, a follow-up, an action).
-    ``get_permission_object`` loads it, sets ``self.session`` and returns what the permission is checked on;
-    the organisation is the session's group's, so another organisation's thing is a 404."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        self.permission_object = self.get_permission_object()
-        require(
-            request.user, self.permission, self.permission_object, organisation_id=self.session.group.organisation_id
-        )
-        return super(PermissionMixin, self).dispatch(request, *args, **kwargs)
-
+from ..permissions import SessionObjectPermissionMixin, SessionPermissionMixin
 
 # --- the check-in screen -----------------------------------------------------------------------------------
 
@@ -174,9 +157,10 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
 # --- support requests ----------------------------------------------------------------------------------------
 
 
-class SupportQueueView(LoginRequiredMixin, TemplateView):
+class SupportQueueView(PermissionMixin, TemplateView):
     """Support requests in the groups a person manages, grouped by session; decided ones on their own tabs."""
 
+    permission = "support_request.queue"
     template_name = "sessions_app/running/support_queue.html"
     TABS = [
         (SupportRequest.Status.PENDING, "Waiting for a decision"),
@@ -184,10 +168,8 @@ class SupportQueueView(LoginRequiredMixin, TemplateView):
         (SupportRequest.Status.DECLINED, "Not approved"),
     ]
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not selectors.managed_group_ids(request.user):
-            raise PermissionDenied("Only the facilitators of a group and organisation admins see support requests.")
-        return super().dispatch(request, *args, **kwargs)
+    def get_permission_object(self):
+        return None  # the person's own queue
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -257,15 +239,15 @@ class SupportDecideView(SessionObjectPermissionMixin, ServiceFormMixin, FormView
 # --- follow-ups ----------------------------------------------------------------------------------------------
 
 
-class FollowUpQueueView(LoginRequiredMixin, TemplateView):
-    """People to call back: those who asked to talk, and those who left feeling low."""
+class FollowUpQueueView(PermissionMixin, TemplateView):
+    """People to call back: those who asked to talk, and those who left feeling low, in the groups the person
+    currently facilitates or administers."""
 
+    permission = "follow_up.queue"
     template_name = "sessions_app/running/follow_up_queue.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not selectors.can_see_follow_ups(user=request.user):
-            raise PermissionDenied("Only facilitators see follow-ups.")
-        return super().dispatch(request, *args, **kwargs)
+    def get_permission_object(self):
+        return None  # the person's own queue
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -313,8 +295,7 @@ class DebriefView(SessionPermissionMixin, ServiceFormMixin, FormView):
     form_class = DebriefForm
 
     def post(self, request, *args, **kwargs):
-        if not has_perm(request.user, "session.debrief", self.session):
-            raise PermissionDenied("Only the lead facilitator can record the debrief.")
+        require(request.user, "session.debrief", self.session, organisation_id=self.session.group.organisation_id)
         return super().post(request, *args, **kwargs)
 
     @property

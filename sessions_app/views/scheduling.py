@@ -7,8 +7,7 @@ service does the work, and a ValidationError from it goes back into the form."""
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.views.generic import FormView, TemplateView
 
 from core.forms import ServiceFormMixin, add_service_errors, safe_next_url
-from groups.permissions import GroupPermissionMixin, R, has_role, require
+from groups.permissions import GroupPermissionMixin, PermissionMixin, has_perm, require
 
 from .. import selectors, services
 from ..forms.scheduling import (
@@ -81,7 +80,7 @@ class _BuilderMixin:
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["can_add_venues"] = has_role(self.request.user, self.group.organisation_id, R.ADMIN, R.FACILITATOR)
+        ctx["can_add_venues"] = has_perm(self.request.user, "organisation.add_venue", self.group.organisation)
         return ctx
 
 
@@ -338,18 +337,16 @@ class GlossaryView(GroupPermissionMixin, ServiceFormMixin, FormView):
 # --- venues ----------------------------------------------------------------------------------------------
 
 
-class VenueListView(LoginRequiredMixin, ServiceFormMixin, FormView):
+class VenueListView(PermissionMixin, ServiceFormMixin, FormView):
     """Organisation admins and facilitators see their organisations' venues and add new ones."""
 
+    permission = "venue.list"
     template_name = T + "venues.html"
     form_class = VenueForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.organisations = list(selectors.venue_organisations(user=request.user))
-            if not self.organisations:
-                raise PermissionDenied("Only organisation admins and facilitators can see and add venues.")
-        return super().dispatch(request, *args, **kwargs)
+    def get_permission_object(self):
+        self.organisations = list(selectors.venue_organisations(user=self.request.user))
+        return None  # the person's own organisations
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "organisations": selectors.venue_organisations(user=self.request.user)}

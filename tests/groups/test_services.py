@@ -440,8 +440,8 @@ def test_invitation_accept_for_an_existing_person_verifies_their_address(group_w
     EmailAddress.objects.filter(user=dad).update(verified=False)
     invitation = invite(group_with_members, facilitator, email=dad.email)
 
-    # when
-    membership = services.invitation_accept(invitation=invitation, full_name="Dan Dad")
+    # when (signed in: an existing account accepts only as itself, tests/sessions_app/test_lower_findings.py)
+    membership = services.invitation_accept(invitation=invitation, full_name="Dan Dad", signed_in_user=dad)
 
     # then: no second account, the address is verified, and their own name is kept
     assert User.objects.filter(email__iexact=dad.email).count() == 1

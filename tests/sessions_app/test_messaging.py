@@ -99,7 +99,12 @@ def send(person, organisation, *, key="note:1", session=None, kind=Message.Kind.
     ],
 )
 def test_channels_follow_the_contact_preference(preference, phone, expected):
-    person = User(email="someone@example.test", contact_preference=preference, phone=phone)
+    person = User(
+        email="someone@example.test",
+        contact_preference=preference,
+        phone=phone,
+        phone_confirmed_at=datetime(2020, 1, 1, tzinfo=UTC) if phone else None,  # a confirmed phone (groups.phone)
+    )
 
     assert channels_for(person) == expected
 
