@@ -1,4 +1,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
+
+from core.middleware import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -6,3 +9,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return False
+
+    def get_client_ip(self, request):
+        """One rule for the rate limits and the audit trail (core.middleware.client_ip, which honours
+        TRUSTED_PROXY_COUNT), and a short X-Forwarded-For header falls back instead of failing."""
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip

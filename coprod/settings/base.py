@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Refuses, before any session or database work, a request that waited too long in front of the app.
+    "core.deadline.RequestDeadlineMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -88,12 +90,23 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# Argon2id first (Django's recommended hasher), with parameters measured on a two-core server (core/hashers.py).
+# Passwords stored with the others still verify and are re-hashed with Argon2 at the next sign-in.
+PASSWORD_HASHERS = [
+    "core.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in sessions live in the database, never in the cache: Redis being down signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -144,8 +157,28 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PREVENT_ENUMERATION = True
-# ACCOUNT_RATE_LIMITS is left unset on purpose: allauth's built-in limits (sign-in failures, code requests,
-# password resets) stay on. They count in the cache, which is Redis in production.
+# Rate limits count in the cache (Redis in production; while Redis is down, in each web process's memory rather
+# than fail, see core/cache.py). allauth's defaults stay except where a room signs in together: on a venue's
+# shared Wi-Fi (one public address for the whole room), or behind a proxy we do not trust, everyone shares one
+# address, and allauth's 30 sign-ins a minute per address refused 20 of 50 people. So, per address: 120 sign-in
+# attempts a minute (50 people, a retry or two each), 30 failed ones (a room's typos, still a brake on one
+# machine trying many accounts) and 60 requests for a sign-in code (parents who sign in by email). What protects
+# a password is the per-account limit, unchanged: 5 failed attempts in 5 minutes for one account, wherever they
+# come from (allauth's "key" is the email address). allauth fills in every limit not named here with its default.
+ACCOUNT_RATE_LIMITS = {
+    "login": "120/m/ip",
+    "login_failed": "30/m/ip,5/5m/key",
+    "request_login_code": "60/m/ip,3/m/key",
+}
+# How many proxies of ours stand in front of the app, each appending the address it saw to X-Forwarded-For
+# (nginx: `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). 0 (the default, right for a laptop
+# or for gunicorn facing the internet) trusts no header and uses the connecting address. The audit trail
+# (core.middleware.client_ip) and allauth's rate limits read the address by the same rule.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# A request that waited longer than this in front of the app (X-Request-Start from nginx, core/deadline.py) is
+# refused with a 503 before any work: the person has almost certainly given up. 0 turns the check off.
+REQUEST_QUEUE_TIMEOUT_SECONDS = env.int("REQUEST_QUEUE_TIMEOUT_SECONDS", default=20)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "coprod: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -158,7 +191,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # so a laptop runs a real worker and beat with no broker server.
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# Every task is fire-and-forget: nothing in the app reads a task's result, so none is stored. A result backend
+# would also make every .delay() talk to Redis a second time (to listen for the result) and block on it when
+# Redis is down. (The test settings keep one, because tests wait for a real worker's answer.)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    # A task not acknowledged within an hour (its worker died) is given to another worker.
+    "visibility_timeout": 3600,
+    # Redis that is down refuses the connection at once; Redis that hangs (a full disk, a network fault) is given
+    # 1 s to connect and 1 s to answer, so a request that queues a message waits at most about a second before
+    # the dispatcher is left to send it. A worker's BRPOP also waits 1 s, but the worker reads its answer without
+    # blocking on the socket (tried: idle prefork and solo workers stayed connected).
+    "socket_connect_timeout": 1,
+    "socket_timeout": 1,
+}
 _QUEUE_DIR = VAR_DIR / "celery" / "queue"
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {
@@ -169,12 +216,18 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": 3600}
+    else REDIS_BROKER_TRANSPORT_OPTIONS
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
     # Every process that sends or receives tasks needs these folders, from the very first command.
     for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
+# Sending a task tries the broker once: no retries (celery's default is 3, and without a policy kombu keeps
+# reconnecting for broker_connection_timeout), so .delay() with Redis down raises within a moment and the
+# message waits, pending, for the dispatcher (measured in tests/reliability/test_redis_down_signin.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

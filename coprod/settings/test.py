@@ -15,7 +15,10 @@ MESSAGE_DELIVERY = "inline"
 STAFF_IDLE_TIMEOUT_MINUTES = 60 * 24 * 365
 # Tests talk to the real Redis, on their own database numbers so they never share queues with a running worker.
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/14")
+# The app never reads a task's result (base.py stores none); tests do, to wait for a real worker's answer, so
+# here results are kept, in their own database.
 CELERY_RESULT_BACKEND = env("TEST_CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/15")
+CELERY_TASK_IGNORE_RESULT = False
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 ALLOWED_HOSTS = ["*"]
 

@@ -76,7 +76,10 @@ def test_the_task_goes_through_redis_with_json(celery_worker, transactional_db, 
     assert coprod_app.conf.broker_url.startswith("redis://")
     assert coprod_app.conf.result_backend.startswith("redis://")
     assert coprod_app.conf.broker_url == settings.CELERY_BROKER_URL
+    # Tests keep results (in their own database) to wait for the worker's answer; the app stores none
+    # (tests/reliability/test_redis_down_signin.py checks the production settings).
     assert coprod_app.conf.result_backend.endswith("/15")
+    assert coprod_app.conf.task_ignore_result is False
     # The worker knows the task by the name the beat schedule uses.
     assert "groups.tasks.clear_expired_sign_in_sessions" in coprod_app.tasks
 
@@ -95,6 +98,9 @@ def test_celery_app_configuration():
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
     assert conf.timezone == "Europe/London"
+    # Sending a task tries the broker once and gives up within a moment, so a request never waits on Redis.
+    assert conf.task_publish_retry_policy == {"max_retries": 0}
+    assert conf.broker_connection_timeout == 1
 
 
 def test_beat_schedule_has_the_housekeeping_job():
