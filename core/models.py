@@ -105,3 +105,25 @@ class AccessEvent(TrailEntry):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.object_type}#{self.object_id} by {self.actor_display}"
+
+
+class FormSubmission(models.Model):
+    """One form sent once: the token `{% form_token %}` put in the page, for the person who sent it.
+
+    The first request to claim a token does the work; a double click or a retried POST with the same token finds
+    the row and is sent where the first one went (`location`, set once the first one has redirected). A form that
+    came back with errors deletes its row, so it can be sent again. See `core.idempotency`. Rows are cleared after
+    a day by `core.idempotency.form_submissions_clear`.
+    """
+
+    who = models.CharField(max_length=80)  # "user:<id>", or "session:<hash of the session key>"
+    token = models.CharField(max_length=64)
+    path = models.CharField(max_length=2000)
+    location = models.CharField(max_length=2000, blank=True)  # where the first request redirected; "" until then
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["who", "token"], name="form_submission_once")]
+
+    def __str__(self):
+        return f"{self.path} by {self.who}"

@@ -149,11 +149,30 @@ def group_create(
 ) -> Group:
     """A new group starts with a working-together agreement (version 1) and its creator as facilitator
     when they are one. Governance committees default to a parent quorum of two."""
+
+    def refuse_if_taken():
+        """One group of a name per organisation (without regard to capitals), even when two are sent at once."""
+        existing = Group.objects.filter(organisation=organisation, name__iexact=name.strip()).first()
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        f"There is already a group called {existing.name}. Choose another name.", code="group_exists"
+                    )
+                }
+            )
+
     if parent_quorum is None:
         parent_quorum = Group.default_quorum_for(kind)
+    refuse_if_taken()
     group = Group(organisation=organisation, name=name, kind=kind, purpose=purpose, parent_quorum=parent_quorum)
     group.full_clean()
-    group.save()
+    try:
+        with transaction.atomic():  # a savepoint: a group of this name made a moment ago by someone else
+            group.save()
+    except IntegrityError:
+        refuse_if_taken()
+        raise
     AgreementVersion.objects.create(
         group=group, number=1, text=agreement_text or DEFAULT_AGREEMENT, created_by=acting_user
     )

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "core.middleware.RequestContextMiddleware",
     # Two-step sign-in required for staff who see safeguarding records or bank details; idle staff signed out.
     "groups.middleware.StaffSecurityMiddleware",
+    # A form sent twice (a double click, a retried POST) is saved once; the second lands where the first did.
+    "core.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "coprod.urls"
@@ -241,6 +243,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # The one place periodic jobs are declared; each calls a service that a management command can also run.
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sign-in-sessions": {"task": "groups.tasks.clear_expired_sign_in_sessions", "schedule": 60 * 60},
+    "clear-form-submissions": {"task": "core.tasks.clear_form_submissions", "schedule": 60 * 60},
     "dispatch-due-messages": {"task": "notifications.tasks.dispatch_due_messages", "schedule": 60},
     "send-reminders": {"task": "sessions_app.tasks.send_reminders", "schedule": 5 * 60},
     "check-quorums": {"task": "sessions_app.tasks.check_quorums", "schedule": 10 * 60},
