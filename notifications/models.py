@@ -19,6 +19,9 @@ class Status(models.TextChoices):
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    # A worker stopped between claiming the message and recording the outcome: it may have gone. Not re-sent,
+    # so nobody gets it twice; staff see it and can check with the person.
+    UNKNOWN = "unknown", "Not known if sent"
 
 
 class MessageQuerySet(models.QuerySet):
@@ -101,6 +104,10 @@ class Message(models.Model):
         return f"{self.get_kind_display()} to {self.recipient} by {self.get_channel_display().lower()}"
 
     @property
+    def outcome_unknown(self) -> bool:
+        return self.status == Status.UNKNOWN
+
+    @property
     def recipient(self) -> str:
         return str(self.person) if self.person_id else self.address
 
@@ -120,3 +127,26 @@ class Message(models.Model):
         if self.is_sensitive:
             return "(Not kept: this kind of message is sensitive.)"
         return redact_personal_links(self.body)
+
+
+class Fanout(models.Model):
+    """Work that makes many messages at once (inviting a whole group when a session is published), recorded in
+    the request's own transaction and done later by a task, outside the request. `name` is a fan-out an app
+    registered (`registry.register_fanout`), `object_id` what it is about. One row per (name, object): the
+    task that does it marks it done in the same transaction as the messages it creates, so it is done once;
+    the dispatcher runs any the broker never received."""
+
+    name = models.CharField(max_length=60)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    messages_created = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "object_id"], name="fanout_once_per_object")]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(done_at__isnull=True), name="fanout_not_done_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} for {self.object_id}" + (" (done)" if self.done_at else "")

@@ -8,6 +8,8 @@
 - **Personal links** (links that work without signing in, because a token in them is the proof) are never shown
   to staff. An app registers the paths of its personal links; `display.redact_personal_links` replaces them.
 - **Quiet hours** come from the app that keeps them per organisation (`set_quiet_hours_resolver`).
+- **Fan-outs** are the work of making many messages at once (inviting a whole group), which an app registers
+  by name (`register_fanout`) so that a task can do it outside the request (`services.fanout_request`).
 """
 
 import re
@@ -129,3 +131,27 @@ def quiet_hours_for(organisation_id: int) -> QuietHours:
     if isinstance(found, tuple):
         return QuietHours(*found)
     return QuietHours(found.quiet_from, found.quiet_until)
+
+
+# --- fan-outs ----------------------------------------------------------------------------------------------
+
+_fanouts: dict[str, Callable[[int], int]] = {}
+
+
+def register_fanout(name: str, fn: Callable[[int], int]) -> None:
+    """`fn(object_id)` makes the messages of one fan-out (with `services.messages_send_many`) and returns how
+    many it made. It runs in a transaction with the fan-out's row locked, once; it must be safe to run again
+    all the same (message keys make a repeat create nothing). `name` is stored: short and stable."""
+    if not name or len(name) > 60:
+        raise ImproperlyConfigured(f"A fan-out needs a name of 1 to 60 characters, not {name!r}.")
+    existing = _fanouts.get(name)
+    if existing is not None and existing is not fn:
+        raise ImproperlyConfigured(f"Fan-out {name!r} is already registered differently.")
+    _fanouts[name] = fn
+
+
+def get_fanout(name: str) -> Callable[[int], int]:
+    try:
+        return _fanouts[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"No app has registered the fan-out {name!r}.") from None

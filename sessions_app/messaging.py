@@ -22,6 +22,7 @@ from notifications.services import (  # noqa: F401  (kept importable from here)
     quiet_hours_end,
 )
 from notifications.services import message_send as notifications_message_send
+from notifications.services import messages_send_many as notifications_messages_send_many
 
 from .answer_links import ANSWER_SALT, answer_link, answer_token, answer_token_read  # noqa: F401
 from .models import Message, ReminderSettings, Session, session_topic
@@ -51,6 +52,10 @@ def register_with_notifications() -> None:
     registry.register_personal_link(r"^/a/[^/]+/?$")  # one-tap answers
     registry.register_personal_link(r"^/calendar/[^/]+\.ics$")  # a person's private calendar feed
     registry.set_quiet_hours_resolver(reminder_settings_for)
+    from . import notify  # notify imports this module
+
+    registry.register_fanout(notify.FANOUT_PUBLISHED, notify.invite_members)
+    registry.register_fanout(notify.FANOUT_CANCELLED, notify.tell_cancelled)
 
 
 def message_send(
@@ -84,3 +89,15 @@ def message_send(
     for message in created:
         message.__class__ = Message  # the same row, read as sessions_app's proxy (it knows its session)
     return created
+
+
+def messages_send_many(*, kind: str, outgoing, session: Session, now: datetime | None = None) -> int:
+    """notifications.services.messages_send_many for messages about a session (a whole group, everyone with a
+    place): the topic is the session, the organisation (for its quiet hours) the session's group's."""
+    return notifications_messages_send_many(
+        kind=kind,
+        outgoing=outgoing,
+        topic=session_topic(session),
+        organisation_id=session.group.organisation_id,
+        now=now,
+    )

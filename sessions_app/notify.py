@@ -1,15 +1,21 @@
 """What coprod tells people about sessions, and when. Every message goes through `notifications` (by way of
 messaging.message_send, with the session as its topic), so each one is logged once, follows the person's
-contact preference and respects quiet hours."""
+contact preference and respects quiet hours.
+
+Messages to a whole group or to everyone with a place (invitations, cancellations, chasers, reminders) go in
+bulk (`messaging.messages_send_many`: one insert, one delivery task per hundred). Publishing and cancelling
+do not even do that in the request: they record a fan-out (`notifications.services.fanout_request`) that a
+task runs after the commit (inline, at once, where MESSAGE_DELIVERY is "inline")."""
 
 from django.conf import settings
 from django.utils import timezone
 
 from groups.models import Membership, StaffRole
 from groups.selectors import group_facilitators
+from notifications.services import Outgoing, fanout_request
 
 from .answer_links import answer_links
-from .messaging import message_send
+from .messaging import message_send, messages_send_many
 from .models import Answer, FollowUp, Message, Rsvp, Session, SupportRequest
 
 
@@ -67,6 +73,24 @@ def _tell(
     return sent
 
 
+def _tell_many(*, people, kind: str, key: str, session: Session, context: dict, subject: str, per_person=None) -> int:
+    """`_tell` for many people at once, in bulk. `per_person(person)` adds to each person's context."""
+    base = {"session": session, "when": when(session), "link": _link(session.get_absolute_url()), **context}
+    with_answer_links = kind in (Message.Kind.INVITATION, Message.Kind.CHASER)
+
+    def outgoing():
+        for person in people:
+            ctx = {**base, "person": person}
+            if with_answer_links:
+                # one nonce for the pair: once either link is used, both stop working
+                ctx["yes_link"], ctx["no_link"] = answer_links(session=session, person=person)
+            if per_person is not None:
+                ctx.update(per_person(person))
+            yield Outgoing(person=person, key=key, context=ctx, subject=subject)
+
+    return messages_send_many(kind=kind, outgoing=outgoing(), session=session)
+
+
 def _members(session: Session, *, exclude_ids=()):
     return [
         m.user
@@ -81,9 +105,31 @@ def _session_facilitator_ids(session: Session) -> set[int]:
     return set(session.facilitators.filter(withdrawn_at__isnull=True).values_list("user_id", flat=True))
 
 
+FANOUT_PUBLISHED = "sessions.session_published"
+FANOUT_CANCELLED = "sessions.session_cancelled"
+
+
 def session_published(*, session: Session) -> int:
-    """Everyone in the group (but the session's own facilitators) is invited, with one-tap yes and no links."""
-    return _tell(
+    """Everyone in the group (but the session's own facilitators) is invited, with one-tap yes and no links:
+    by a task after the publish commits (`invite_members`), not in the request."""
+    return fanout_request(name=FANOUT_PUBLISHED, object_id=session.pk)
+
+
+def session_cancelled(*, session: Session) -> int:
+    """Everyone who said yes is told, by a task after the cancellation commits (`tell_cancelled`)."""
+    return fanout_request(name=FANOUT_CANCELLED, object_id=session.pk)
+
+
+def _session_for_fanout(session_id: int) -> Session | None:
+    return Session.objects.select_related("group", "venue").filter(pk=session_id).first()
+
+
+def invite_members(session_id: int) -> int:
+    """The publish fan-out. A session cancelled before it ran invites nobody."""
+    session = _session_for_fanout(session_id)
+    if session is None or session.status != Session.Status.PUBLISHED:
+        return 0
+    return _tell_many(
         people=_members(session, exclude_ids=_session_facilitator_ids(session)),
         kind=Message.Kind.INVITATION,
         key=f"invitation:{session.pk}",
@@ -93,9 +139,13 @@ def session_published(*, session: Session) -> int:
     )
 
 
-def session_cancelled(*, session: Session) -> int:
+def tell_cancelled(session_id: int) -> int:
+    """The cancellation fan-out."""
+    session = _session_for_fanout(session_id)
+    if session is None or session.status != Session.Status.CANCELLED:
+        return 0
     people = [r.user for r in Rsvp.objects.filter(session=session, answer=Answer.YES).select_related("user")]
-    return _tell(
+    return _tell_many(
         people=people,
         kind=Message.Kind.CANCELLATION,
         key=f"cancellation:{session.pk}",
@@ -108,7 +158,7 @@ def session_cancelled(*, session: Session) -> int:
 def chaser(*, session: Session) -> int:
     answered = set(Rsvp.objects.filter(session=session).values_list("user_id", flat=True))
     people = _members(session, exclude_ids=answered | _session_facilitator_ids(session))
-    return _tell(
+    return _tell_many(
         people=people,
         kind=Message.Kind.CHASER,
         key=f"chaser:{session.pk}",
@@ -132,21 +182,15 @@ def reminder(*, session: Session, kind: str) -> int:
     support = {}
     for req in SupportRequest.objects.filter(session=session, status=SupportRequest.Status.APPROVED):
         support.setdefault(req.user_id, []).append(req)
-    sent = 0
-    for rsvp in rsvps:
-        sent += _tell(
-            people=[rsvp.user],
-            kind=kind,
-            key=f"{kind}:{session.pk}",
-            session=session,
-            context={
-                "place": place(session, show_link=True),
-                "preparation": prep,
-                "support": support.get(rsvp.user_id, []),
-            },
-            subject=f"Reminder: {session.title}, {when(session)}",
-        )
-    return sent
+    return _tell_many(
+        people=(rsvp.user for rsvp in rsvps),
+        kind=kind,
+        key=f"{kind}:{session.pk}",
+        session=session,
+        context={"place": place(session, show_link=True), "preparation": prep},
+        per_person=lambda person: {"support": support.get(person.pk, [])},
+        subject=f"Reminder: {session.title}, {when(session)}",
+    )
 
 
 def place_offered(*, rsvp: Rsvp) -> int:

@@ -23,6 +23,7 @@ from groups import services as group_services
 from groups.models import Group, Membership, StaffRole
 from notifications import backends as sms
 from notifications import tasks as message_tasks
+from notifications.models import Fanout
 from sessions_app import services, tasks
 from sessions_app.models import Answer, Message, QuorumCheck, Session
 from tests.sessions_app.factories import plan_session
@@ -42,25 +43,28 @@ QUEUE = f"coprod-tests-{os.getpid()}"
 _ROUTING_CACHES = ("queues", "default_queue", "router")
 
 
-def _use_queue(name):
+def _use_queue(name, routes):
     coprod_app.conf.task_default_queue = name
+    coprod_app.conf.task_routes = routes
     for cached in _ROUTING_CACHES:  # celery works out its queues and router once; make it read them again
         coprod_app.amqp.__dict__.pop(cached, None)
+    coprod_app.amqp.flush_routes()  # the routing table is kept too
 
 
 @pytest.fixture
 def celery_app():
     """The worker runs coprod's own app, configured from Django settings, not a throw-away test app, on this
-    run's own queue. Nothing left from an earlier test reaches this worker, and nothing this test leaves (a
-    retry waiting for its countdown, put back when the worker stops) reaches the next one."""
-    default = coprod_app.conf.task_default_queue
-    _use_queue(QUEUE)
+    run's own queue: deliveries ("messages") and jobs ("jobs") alike go to it while the test runs. Nothing
+    left from an earlier test reaches this worker, and nothing this test leaves (a retry waiting for its
+    countdown, put back when the worker stops) reaches the next one."""
+    default, routes = coprod_app.conf.task_default_queue, coprod_app.conf.task_routes
+    _use_queue(QUEUE, {})
     coprod_app.control.purge()
     yield coprod_app
     coprod_app.control.purge()
     with coprod_app.connection_for_write() as connection:  # and forget the queue, so runs leave nothing behind
         connection.default_channel.client.delete(QUEUE, f"_kombu.binding.{QUEUE}", f"_kombu.binding_permanent.{QUEUE}")
-    _use_queue(default)
+    _use_queue(default, routes)
 
 
 @pytest.fixture
@@ -98,10 +102,14 @@ def wait_until(condition, *, what, timeout=WAIT):
 
 
 def wait_for_deliveries(expected_sent=None):
-    """Until no message is waiting to send (held ones wait for the morning) and, if given, this many are sent."""
+    """Until no fan-out is waiting and no message is waiting to send (held ones wait for the morning) and, if
+    given, this many are sent."""
 
     def settled():
-        busy = Message.objects.filter(status__in=[Message.Status.PENDING, Message.Status.SENDING]).exists()
+        busy = (
+            Fanout.objects.filter(done_at=None).exists()  # the invitations of a publish are not made yet
+            or Message.objects.filter(status__in=[Message.Status.PENDING, Message.Status.SENDING]).exists()
+        )
         sent = Message.objects.filter(status=Message.Status.SENT).count()
         return not busy and (expected_sent is None or sent == expected_sent)
 
@@ -285,9 +293,11 @@ def test_the_reminders_job_running_twice_sends_each_message_once(
 
 
 def test_a_deliver_task_run_again_for_the_same_message_sends_once(clock, group_with_members, facilitator, facilitator2):
-    # given: publishing logs an invitation to the parent and queues its delivery
+    # given: publishing queues the invitations (a fan-out task), which logs one to the parent and queues it
     session = make_session(group_with_members, facilitator, facilitator2, title="Summer fun day")
-    message = Message.objects.get(person__email="parent@example.test", kind=Message.Kind.INVITATION)
+    invitation = Message.objects.filter(person__email="parent@example.test", kind=Message.Kind.INVITATION)
+    wait_until(invitation.exists, what="the invitations to be made")
+    message = invitation.get()
 
     # when: the delivery task is sent twice more for the same message, as a redelivery or retry would
     again = [message_tasks.deliver_message.delay(message_id=message.pk) for _ in range(2)]
@@ -330,6 +340,7 @@ def test_a_failed_delivery_is_retried_by_the_worker_with_a_backoff(
 
     # when: an invitation is sent
     make_session(group_with_members, facilitator, facilitator2, title="Summer fun day")
+    wait_until(Message.objects.filter(person=texter).exists, what="the invitation to be made")
     text = Message.objects.get(person=texter)
     wait_until(
         lambda: Message.objects.filter(pk=text.pk, attempts=1, status=Message.Status.PENDING).exists(),

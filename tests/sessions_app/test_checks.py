@@ -839,3 +839,57 @@ def test_a_session_with_both_facilitators_raises_nothing(clock, session, run):
 
     assert run(checks.facilitator_watch_run) == []
     assert not messages(Message.Kind.FACILITATOR_ALERT).exists()
+
+
+# --- in bulk ----------------------------------------------------------------------------------------------
+
+
+def test_reminders_for_a_whole_session_are_logged_in_one_insert_and_delivered_as_one_batch(
+    clock, session, make_user, facilitator, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given: thirty people with a place
+    for n in range(30):
+        person = add_member(session.group, make_user(email=f"m{n}@example.test"), by=facilitator)
+        services.rsvp_answer(session=session, user=person, answer=Answer.YES)
+    mailoutbox.clear()
+    clock.move_to(START - timedelta(days=1))
+
+    # when: the reminders job runs
+    with django_capture_on_commit_callbacks(execute=False) as deliveries, CaptureQueriesContext(connection) as q:
+        result = checks.reminders_run()
+
+    # then: thirty reminders in one insert, one delivery batch, and no query per person
+    inserts = [x["sql"] for x in q.captured_queries if x["sql"].startswith('INSERT INTO "notifications_message"')]
+    assert result.reminders == 30
+    assert len(inserts) == 1
+    assert len(q.captured_queries) < 30
+    assert len(deliveries) == 1
+    deliveries[0]()
+    assert len(mails("Reminder:")) == 30
+
+
+def test_a_session_cancelled_before_its_invitations_went_out_invites_nobody(
+    settings, group_with_members, facilitator, facilitator2, django_capture_on_commit_callbacks, mailoutbox
+):
+    from notifications.models import Fanout
+    from notifications.services import fanout_run
+
+    # given: messages go through the queue (not reached here: the commits' callbacks are not run)
+    settings.MESSAGE_DELIVERY = "queue"
+    with django_capture_on_commit_callbacks(execute=False):
+        session = make_session(group_with_members, facilitator, facilitator2)
+        services.session_cancel(session=session, reason="The venue flooded.", acting_user=facilitator)
+
+    # when: the publish's fan-out runs late, after the cancellation
+    published, cancelled = Fanout.objects.order_by("pk")
+    assert (published.name, cancelled.name) == ("sessions.session_published", "sessions.session_cancelled")
+    made = fanout_run(fanout_id=published.pk)
+
+    # then: nobody is invited to a cancelled session, and nobody had said yes to be told
+    assert made == 0
+    assert fanout_run(fanout_id=cancelled.pk) == 0
+    assert not Message.objects.exists()
+    assert mailoutbox == []

@@ -586,7 +586,7 @@ def test_a_message_is_not_skipped_because_its_persons_row_is_locked(clock, organ
     assert [s["to"] for s in sms_outbox] == [PHONE]
 
 
-def test_a_message_stuck_sending_is_marked_failed_and_never_sent_again(
+def test_a_message_stuck_sending_is_marked_unknown_and_never_sent_again(
     clock, monkeypatch, settings, organisation, texter, parent, sms_outbox, mailoutbox
 ):
     # given: a worker died in the middle of sending a text, so the message is left "sending"
@@ -614,7 +614,7 @@ def test_a_message_stuck_sending_is_marked_failed_and_never_sent_again(
     # then
     stuck.refresh_from_db()
     recent.refresh_from_db()
-    assert stuck.status == Message.Status.FAILED
+    assert stuck.status == Message.Status.UNKNOWN
     assert "Not re-sent" in stuck.error
     assert recent.status == Message.Status.SENDING
     assert stuck.pk not in messaging.messages_due()
@@ -663,14 +663,12 @@ def test_a_broker_that_is_down_leaves_the_message_pending_for_the_dispatcher(
     # given messages go through the queue, and the broker refuses connections
     from kombu.exceptions import OperationalError
 
-    from notifications import tasks
-
     settings.MESSAGE_DELIVERY = "queue"
 
-    def broker_down(**kwargs):
+    def broker_down(task, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver_message, "delay", broker_down)
+    monkeypatch.setattr("notifications.services.broker_publish", broker_down)
     person = make_user(email="queued@example.test")
 
     # when a message is sent and the transaction commits: no error reaches the caller

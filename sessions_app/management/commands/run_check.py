@@ -53,6 +53,9 @@ class Command(BaseCommand):
             self.stdout.write(f"New alerts: {len(checks.facilitator_watch_run())}")
         else:
             messaging.messages_sweep_stuck()
+            # fan-outs (a publish's or a cancellation's messages) the broker never received
+            for fanout_id in messaging.fanouts_due():
+                messaging.fanout_run(fanout_id=fanout_id)
             sent = retrying = 0
             for message_id in messaging.messages_due():
                 # One failing message must not stop the rest; it stays pending with a backoff, as in the task.
