@@ -1,5 +1,7 @@
 """Helpers every app's views and forms share."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -34,7 +36,12 @@ class ServiceFormMixin:
 
 def safe_next_url(request, url: str | None, default: str = "") -> str:
     """`url` if it points back into this site (same host; https when the request is), else `default`. For
-    "next" and "back" addresses a person can put in a link."""
+    "next" and "back" addresses a person can put in a link. Only a path from the root ("/...") or a full
+    address qualifies: anything else ("line", a control character) would be taken for a URL name by redirect()."""
+    if not url or len(url) > 2000 or any(unicodedata.category(c) == "Cc" or c in "\u2028\u2029" for c in url):
+        return default
+    if not (url.startswith("/") or url.startswith(("http://", "https://"))):
+        return default
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -1,13 +1,19 @@
 """Input checks for people and groups. Forms validate input; services keep the domain rules."""
 
+from datetime import date
+
 from allauth.account import forms as allauth_forms
 from allauth.core import context as allauth_context
 from django import forms
+from django.utils import timezone
 
-from core.validators import refuse_control_characters
+from core.validators import date_range_check, refuse_control_characters
 
 from .models import ErasureReason, Group, Membership, User
 from .selectors import action_label
+
+# A working-together agreement is a short document, longer than a note (core.validators.MULTI_LINE_MAX).
+AGREEMENT_MAX = 10_000
 
 
 @refuse_control_characters
@@ -68,6 +74,7 @@ class GroupForm(forms.ModelForm):
         label="Working-together agreement",
         widget=forms.Textarea(attrs={"rows": 7}),
         required=False,
+        max_length=AGREEMENT_MAX,
         help_text="How the group agrees to work together. Leave blank to start from our suggested agreement; "
         "the group can change it at its first meeting.",
     )
@@ -119,6 +126,7 @@ class AgreementForm(forms.Form):
     text = forms.CharField(
         label="The agreement",
         widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=AGREEMENT_MAX,
         help_text="Write one point per line, in plain words. Saving makes a new version; every member "
         "will be asked to read and agree to it again.",
         error_messages={"required": "Write the agreement before saving it."},
@@ -200,6 +208,22 @@ class AuditFilterForm(forms.Form):
             ("Everything about", [(f"{t}.", f"{action_label(t)}: anything") for t in things]),
             ("Exactly", [(a, action_label(a)) for a in actions]),
         ]
+
+    # The trail starts with coprod; a search beyond today finds nothing more (and year 9999 would not be a day).
+    EARLIEST = date(2000, 1, 1)
+
+    def _clean_day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None:
+            today = timezone.localdate()
+            date_range_check(day, earliest=self.EARLIEST, latest=today, today=today)
+        return day
+
+    def clean_date_from(self):
+        return self._clean_day("date_from")
+
+    def clean_date_to(self):
+        return self._clean_day("date_to")
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,8 @@
 
 from django import forms
 
+from core.validators import refuse_control_characters
+
 from .models import StaffRole
 
 ROLE_HELP = {
@@ -17,6 +19,7 @@ def role_choices():
     return [(value, f"{label}: {ROLE_HELP[value]}") for value, label in StaffRole.Role.choices]
 
 
+@refuse_control_characters
 class StaffInviteForm(forms.Form):
     email = forms.EmailField(
         label="Email address",

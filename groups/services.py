@@ -17,6 +17,7 @@ from core import extensions
 from core.audit import audit_record
 from core.events import send_on_commit
 from core.extensions import ErasureReport
+from core.validators import is_url_token
 from notifications.services import message_send
 
 from . import events
@@ -451,6 +452,8 @@ def invitation_needs_sign_in(*, invitation: Invitation, user) -> bool:
 
 
 def invitation_find_open(*, token: str) -> Invitation | None:
+    if not is_url_token(token):  # a NUL byte or a mangled link: no such invitation, never a database error
+        return None
     invitation = Invitation.objects.select_related("group", "group__organisation").filter(token=token).first()
     if invitation is None or not invitation.is_open:
         return None

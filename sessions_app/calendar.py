@@ -10,7 +10,15 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
+from core.validators import is_url_token
+
 from .models import Session
+
+
+def is_feed_token(token: str) -> bool:
+    """Whether `token` could be a private calendar address's token (services.calendar_feeds makes them with
+    secrets.token_urlsafe), before anything asks the database about it."""
+    return is_url_token(token)
 
 
 def _text(value: str) -> str:

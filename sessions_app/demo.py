@@ -56,6 +56,7 @@ def seed_sessions(*, context):
     series = services.session_create(
         group=mothers,
         acting_user=facs[0],
+        recording_history=True,  # the series began four weeks ago
         title="Mothers' group",
         format=Session.Format.IN_PERSON,
         purpose="Sharing what helped and what got in the way when social care was involved at birth.",
@@ -186,6 +187,7 @@ def seed_sessions(*, context):
         held = services.session_create(
             group=finance,
             acting_user=facs[0],
+            recording_history=True,
             title="Finance committee meeting",
             format=Session.Format.IN_PERSON,
             purpose="Agree spending on parent-led projects.",

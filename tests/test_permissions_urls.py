@@ -88,9 +88,10 @@ def test_preparation_file(client, request, material, person, expected):
 
 
 def test_preparation_file_of_another_session_is_not_found(client, material, session, facilitator, facilitator2):
-    other = plan_session(
-        session.group, facilitator, facilitator2, starts_at=START + timedelta(days=7), venue=session.venue
-    )
+    with time_machine.travel(PLANNED, tick=False):
+        other = plan_session(
+            session.group, facilitator, facilitator2, starts_at=START + timedelta(days=7), venue=session.venue
+        )
 
     with time_machine.travel(SHARED, tick=False):
         client.force_login(facilitator)

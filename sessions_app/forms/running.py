@@ -4,12 +4,14 @@ decisions, actions and wins. Forms check the input; the services keep the rules.
 from decimal import Decimal
 
 from django import forms
+from django.utils import timezone
 
 from core.money import parse_pounds as pounds_to_pence
 from core.money import pence_to_text
-from core.validators import refuse_control_characters
+from core.validators import date_range_check, refuse_control_characters
 
 from ..models import Action, CheckIn
+from ..services.outcomes import action_due_window
 
 FEELING_CHOICES = [(value, words) for value, words in CheckIn.FEELINGS]
 
@@ -202,6 +204,13 @@ class ActionForm(SharedPageForm):
         kwargs.setdefault("prefix", "action")
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members
+
+    def clean_due_on(self):
+        day = self.cleaned_data.get("due_on")
+        if day is not None:
+            earliest, latest = action_due_window()
+            date_range_check(day, earliest=earliest, latest=latest, today=timezone.localdate())
+        return day
 
 
 class WinForm(SharedPageForm):

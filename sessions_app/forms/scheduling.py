@@ -3,22 +3,31 @@ the domain rules (the two-facilitator rule, venues of the organisation, publishi
 
 import os
 import re
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from core.validators import refuse_control_characters
+from core.validators import date_range_check, refuse_control_characters
 from groups.models import User
 from groups.selectors import group_facilitators
 
 from ..models import FacilitatorRole, Session, Venue
 from ..services import MAX_SERIES_WEEKS, BreakPlan
+from ..services.scheduling import (
+    AGENDA_ITEM_MAX,
+    BREAK_MAX_MINUTES,
+    MAX_AGENDA_ITEMS,
+    MAX_BREAKS,
+    session_date_window,
+)
 
 LONDON = ZoneInfo("Europe/London")
-AGENDA_LINE_MAX = 300
+# The agenda and the breaks are bounded by their number of lines (said in their own messages), so the box itself
+# only stops what no list of lines could need.
+LINES_BOX_MAX = 100_000
 BREAK_LINE_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s+for\s+(\d{1,3})\s*(?:minutes?|mins?)\s*\.?\s*$", re.IGNORECASE)
 
 
@@ -51,7 +60,13 @@ class FacilitatorsChoiceField(forms.ModelMultipleChoiceField):
 
 
 def parse_breaks(text: str) -> list[tuple[time, int]]:
-    """One break a line, written like "11:00 for 15 minutes". Blank lines are skipped."""
+    """One break a line, written like "11:00 for 15 minutes". Blank lines are skipped. At most MAX_BREAKS
+    breaks, no two starting at the same time."""
+    count = sum(1 for line in text.splitlines() if line.strip())
+    if count > MAX_BREAKS:
+        raise forms.ValidationError(
+            f"A session can have at most {MAX_BREAKS} breaks (you have {count:,}).", code="too_many_breaks"
+        )
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -63,9 +78,16 @@ def parse_breaks(text: str) -> list[tuple[time, int]]:
                 f'Line {number} of the breaks, "{line.strip()}", is not in the form "11:00 for 15 minutes". '
                 "Write the time the break starts (24-hour clock) and how many minutes it lasts, one break a line."
             )
-        if not 1 <= length <= 240:
+        if not 1 <= length <= BREAK_MAX_MINUTES:
             raise forms.ValidationError(
-                f'Line {number} of the breaks, "{line.strip()}": a break lasts between 1 and 240 minutes.'
+                f'Line {number} of the breaks, "{line.strip()}": a break lasts between 1 and {BREAK_MAX_MINUTES} '
+                "minutes."
+            )
+        if any(at == time(hours, minutes) for at, _ in found):
+            raise forms.ValidationError(
+                f'Line {number} of the breaks, "{line.strip()}": there is already a break at that time. Give each '
+                "break once.",
+                code="break_twice",
             )
         found.append((time(hours, minutes), length))
     return found
@@ -176,12 +198,14 @@ class SessionForm(forms.Form):
     agenda = forms.CharField(
         label="Agenda (optional)",
         required=False,
+        max_length=LINES_BOX_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="One item a line.",
+        help_text=f"One item a line, up to {MAX_AGENDA_ITEMS} items.",
     )
     breaks = forms.CharField(
         label="Breaks (optional)",
         required=False,
+        max_length=LINES_BOX_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text='One break a line, written like "11:00 for 15 minutes".',
     )
@@ -202,6 +226,15 @@ class SessionForm(forms.Form):
     # Where a service's error about a model field belongs on this form.
     FIELD_FOR = {"starts_at": "start_time", "ends_at": "end_time"}
 
+    # How the messages about length name these fields (their labels are questions or say "optional").
+    FIELD_NOUNS = {
+        "purpose": "the purpose",
+        "content_note": "the content note",
+        "joining_link": "the joining link",
+        "agenda": "the agenda",
+        "breaks": "the breaks",
+    }
+
     def __init__(self, *args, group, with_repeat: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
@@ -217,13 +250,30 @@ class SessionForm(forms.Form):
         if not with_repeat:
             del self.fields["repeat_weeks"]
 
+    def clean_date(self):
+        """A new date is from today up to two years ahead; a session being edited may keep the day it has, even
+        once that day has passed."""
+        day = self.cleaned_data["date"]
+        if day == self.initial.get("date"):
+            return day
+        earliest, latest = session_date_window()
+        date_range_check(day, earliest=earliest, latest=latest, today=timezone.localdate())
+        return day
+
     def clean_agenda(self):
         lines = [line.strip() for line in self.cleaned_data["agenda"].splitlines() if line.strip()]
+        if len(lines) > MAX_AGENDA_ITEMS:
+            raise forms.ValidationError(
+                f"An agenda can have at most {MAX_AGENDA_ITEMS} items (you have {len(lines):,}). Keep the main "
+                "points, one a line.",
+                code="too_many_agenda_items",
+            )
         for number, line in enumerate(lines, start=1):
-            if len(line) > AGENDA_LINE_MAX:
+            if len(line) > AGENDA_ITEM_MAX:
                 raise forms.ValidationError(
-                    f"Agenda item {number} is longer than {AGENDA_LINE_MAX} characters. Shorten it or split it "
-                    "over two lines."
+                    f"Agenda item {number} is longer than {AGENDA_ITEM_MAX} characters (it has {len(line):,}). "
+                    "Shorten it or split it over two lines.",
+                    code="agenda_item_too_long",
                 )
         return lines
 
@@ -233,6 +283,17 @@ class SessionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         day, start, end = cleaned.get("date"), cleaned.get("start_time"), cleaned.get("end_time")
+        weeks = cleaned.get("repeat_weeks") or 1
+        if day and weeks > 1 and "repeat_weeks" in self.fields:
+            last = session_date_window()[1]
+            if day + timedelta(weeks=weeks - 1) > last:
+                self.add_error(
+                    "repeat_weeks",
+                    forms.ValidationError(
+                        f"A weekly series can run up to {last.day} {last:%B %Y}. Choose fewer weeks.",
+                        code="date_out_of_range",
+                    ),
+                )
         if day and start and end:
             cleaned["starts_at"] = _aware(day, start)
             cleaned["ends_at"] = _aware(day, end)

@@ -3,14 +3,16 @@ of a session and its preparation material."""
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.audit import audit_record
 from core.events import send_on_commit
+from core.validators import MULTI_LINE_MAX, date_range_check, text_check, texts_check
 from groups.models import Group, User
 
 from .. import events, notify
@@ -36,10 +38,32 @@ MAX_SERIES_WEEKS = 52
 
 @transaction.atomic
 def venue_create(*, organisation, acting_user: User, **fields) -> Venue:
-    """A venue belongs to one organisation; its sessions can only be of that organisation's groups."""
+    """A venue belongs to one organisation; its sessions can only be of that organisation's groups. One venue
+    of a name per organisation (without regard to capitals): a second one, even sent at the same moment, is
+    refused naming the one there is."""
+
+    def refuse_if_taken():
+        name = (fields.get("name") or "").strip()
+        existing = Venue.objects.filter(organisation=organisation, name__iexact=name).first() if name else None
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "name": ValidationError(
+                        f"Your organisation already has a venue called {existing.name}. Choose another name.",
+                        code="venue_exists",
+                    )
+                }
+            )
+
+    refuse_if_taken()
     venue = Venue(organisation=organisation, **fields)
     venue.full_clean()
-    venue.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same venue added a moment ago by another request
+            venue.save()
+    except IntegrityError:
+        refuse_if_taken()
+        raise
     audit_record(action="venue.created", actor=acting_user, obj=venue, organisation_id=organisation.pk)
     return venue
 
@@ -103,6 +127,110 @@ class BreakPlan:
     minutes: int
 
 
+# Bounds on what a session can hold. The session builder (forms/scheduling.py) says the same in its messages.
+SESSION_MAX_DAYS_AHEAD = 730  # the default; settings.SESSION_MAX_DAYS_AHEAD changes it
+HISTORY_EARLIEST = date(2000, 1, 1)  # a session of the past is recorded on or after this day
+MAX_AGENDA_ITEMS = 50
+AGENDA_ITEM_MAX = 200
+MAX_BREAKS = 10
+BREAK_MAX_MINUTES = 240
+SESSION_TEXT_MAX = MULTI_LINE_MAX
+
+
+def session_date_window(*, recording_history: bool = False) -> tuple[date, date]:
+    """The first and last day a session can be put on: from today (or, recording one that has happened, from
+    HISTORY_EARLIEST) up to SESSION_MAX_DAYS_AHEAD days ahead."""
+    today = timezone.localdate()
+    ahead = getattr(settings, "SESSION_MAX_DAYS_AHEAD", SESSION_MAX_DAYS_AHEAD)
+    return (HISTORY_EARLIEST if recording_history else today), today + timedelta(days=ahead)
+
+
+def _local_day(moment: datetime) -> date:
+    """The day of `moment` in the site's time zone; a moment at the very edge of the calendar (1 January of year
+    1 in UTC is still year 0 in London) counts as the first day there is, which no window includes."""
+    try:
+        return timezone.localdate(moment)
+    except (OverflowError, ValueError):
+        return date.min
+
+
+def _check_dates(starts_at: datetime, ends_at: datetime, *, weeks: int, recording_history: bool) -> None:
+    """Every session of a (series of) session(s) falls in the window, and none lasts more than a day."""
+    earliest, latest = session_date_window(recording_history=recording_history)
+    today = timezone.localdate()
+    first = _local_day(starts_at)
+    try:
+        date_range_check(first, earliest=earliest, latest=latest, today=today)
+    except ValidationError as error:
+        raise ValidationError({"starts_at": error}) from None
+    last = first + timedelta(weeks=weeks - 1)  # first is in the window, so this cannot overflow
+    if last > latest:
+        raise ValidationError(
+            {
+                "repeat_weeks": ValidationError(
+                    f"A weekly series can run up to {latest.day} {latest:%B %Y}. Choose fewer weeks.",
+                    code="date_out_of_range",
+                )
+            }
+        )
+    _check_length(starts_at, ends_at)
+
+
+def _check_length(starts_at: datetime, ends_at: datetime) -> None:
+    """A session lasts at most a day (ending before it starts is the model's own check)."""
+    if ends_at - starts_at > timedelta(days=1):
+        raise ValidationError(
+            {"ends_at": ValidationError("A session must end on the day it starts.", code="session_too_long")}
+        )
+
+
+def _check_texts(fields: dict) -> None:
+    """What people typed: no control characters, and no longer than the builder allows (codes
+    "control_character" and "text_too_long")."""
+    specs = {
+        "title": ("the title", Session._meta.get_field("title").max_length, False),
+        "purpose": ("the purpose", SESSION_TEXT_MAX, True),
+        "content_note": ("the content note", SESSION_TEXT_MAX, True),
+        "joining_link": ("the joining link", 200, False),
+    }
+    texts_check(**{name: (fields[name], *spec) for name, spec in specs.items() if name in fields})
+
+
+def _check_agenda_and_breaks(agenda: list[str] | None, breaks: list[BreakPlan] | None) -> None:
+    """At most MAX_AGENDA_ITEMS agenda items of AGENDA_ITEM_MAX characters, and at most MAX_BREAKS breaks, no
+    two starting at the same time."""
+    errors = {}
+    agenda = [line for line in (agenda or []) if line.strip()]
+    if len(agenda) > MAX_AGENDA_ITEMS:
+        errors["agenda"] = ValidationError(
+            f"An agenda can have at most {MAX_AGENDA_ITEMS} items (you have {len(agenda):,}).",
+            code="too_many_agenda_items",
+        )
+    else:
+        for number, line in enumerate(agenda, start=1):
+            try:
+                text_check(line.strip(), noun=f"agenda item {number}", limit=AGENDA_ITEM_MAX)
+            except ValidationError as error:
+                code = "agenda_item_too_long" if error.code == "text_too_long" else error.code
+                errors["agenda"] = ValidationError(error.message, code=code)
+                break
+    breaks = list(breaks or [])
+    if len(breaks) > MAX_BREAKS:
+        errors["breaks"] = ValidationError(
+            f"A session can have at most {MAX_BREAKS} breaks (you have {len(breaks):,}).", code="too_many_breaks"
+        )
+    elif len({b.starts_at for b in breaks}) < len(breaks):
+        errors["breaks"] = ValidationError(
+            "Two breaks start at the same time. Give each break once.", code="break_twice"
+        )
+    elif any(not 1 <= b.minutes <= BREAK_MAX_MINUTES for b in breaks):
+        errors["breaks"] = ValidationError(
+            f"A break lasts between 1 and {BREAK_MAX_MINUTES} minutes.", code="break_length"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _validate_facilitators(group: Group, lead: User | None, supports: list[User]) -> None:
     ids = group_facilitator_ids(group)
     people = ([lead] if lead else []) + list(supports)
@@ -128,8 +256,9 @@ def _validate_facilitators(group: Group, lead: User | None, supports: list[User]
 
 def _set_agenda(session: Session, lines: list[str]) -> None:
     session.agenda_items.all().delete()
+    lines = [line.strip() for line in lines if line.strip()]
     AgendaItem.objects.bulk_create(
-        [AgendaItem(session=session, position=i, text=line.strip()[:300]) for i, line in enumerate(lines, start=1)]
+        [AgendaItem(session=session, position=i, text=line) for i, line in enumerate(lines, start=1)]
     )
 
 
@@ -196,15 +325,22 @@ def session_create(
     agenda: list[str] | None = None,
     breaks: list[BreakPlan] | None = None,
     repeat_weeks: int = 1,
+    recording_history: bool = False,
 ) -> list[Session]:
     """Creates a draft session, or a weekly series of drafts in one step (each editable on its own later).
     Facilitators must be facilitators of the group, lead and support different people. The venue must belong
-    to the group's organisation. One audit event names the first session and lists the series."""
+    to the group's organisation. Every session of it falls from today up to SESSION_MAX_DAYS_AHEAD days ahead
+    (`recording_history` lets a session that has happened be recorded, from HISTORY_EARLIEST); texts, agenda
+    and breaks are bounded as the builder says. Everything is written in one transaction, or nothing. One
+    audit event names the first session and lists the series."""
     supports = list(supports or [])
     if not 1 <= repeat_weeks <= MAX_SERIES_WEEKS:
         raise ValidationError(
             {"repeat_weeks": ValidationError(f"Choose between 1 and {MAX_SERIES_WEEKS} weeks.", code="series_length")}
         )
+    _check_dates(starts_at, ends_at, weeks=repeat_weeks, recording_history=recording_history)
+    _check_texts({"title": title, "purpose": purpose, "content_note": content_note, "joining_link": joining_link})
+    _check_agenda_and_breaks(agenda, breaks)
     if venue is not None and venue.organisation_id != group.organisation_id:
         raise _venue_error()
     if venue is not None and venue.retired_at is not None:
@@ -284,11 +420,14 @@ def session_update(
     supports: list[User] | None = None,
     agenda: list[str] | None = None,
     breaks: list[BreakPlan] | None = None,
+    recording_history: bool = False,
     **fields,
 ) -> Session:
     """Edits one session (even one of a series). A published session keeps the two-facilitator rule: the
     builder cannot save it without a lead and a support. More places promote people from the waiting list.
-    Only the builder's fields can be changed (not the status, nor who created it)."""
+    Only the builder's fields can be changed (not the status, nor who created it). A session moved to another
+    day is bounded as a new one is (`recording_history` for one that has happened); one that keeps its day
+    keeps it, even if that day has passed."""
     from .answers import promote_from_waiting_list
 
     unknown = set(fields) - UPDATABLE_FIELDS
@@ -297,6 +436,13 @@ def session_update(
     session = lock(session)
     if session.is_cancelled:
         raise ValidationError("This session has been cancelled and can no longer be changed.", code="session_cancelled")
+    starts_at, ends_at = fields.get("starts_at", session.starts_at), fields.get("ends_at", session.ends_at)
+    if _local_day(starts_at) != _local_day(session.starts_at):
+        _check_dates(starts_at, ends_at, weeks=1, recording_history=recording_history)
+    else:
+        _check_length(starts_at, ends_at)
+    _check_texts(fields)
+    _check_agenda_and_breaks(agenda, breaks)
     venue = fields.get("venue")
     if venue is not None and venue.organisation_id != session.group.organisation_id:
         raise _venue_error()

@@ -6,12 +6,40 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.events import send_on_commit
+from core.money import ABSOLUTE_MAXIMUM
+from core.validators import MULTI_LINE_MAX, texts_check
 from groups.models import User
 from groups.permissions import has_perm
 
 from .. import events, notify
 from ..models import Answer, Rsvp, Session, SupportRequest
 from ._common import audit, lock
+
+MAX_PENCE = int(ABSOLUTE_MAXIMUM * 100)
+DECISION_REASON_MAX = 2000
+
+
+def _check_pence(name: str, pence) -> None:
+    """An amount in whole pence, from 0 up to core.money's absolute maximum (codes as core.money.parse_pounds)."""
+    if pence is None:
+        return
+    if not isinstance(pence, int) or isinstance(pence, bool):
+        raise ValidationError({name: ValidationError("Enter the amount in pounds and pence.", code="money_format")})
+    if pence < 0:
+        raise ValidationError({name: ValidationError("The amount cannot be less than £0.", code="money_negative")})
+    if pence > MAX_PENCE:
+        raise ValidationError(
+            {name: ValidationError(f"Enter an amount up to £{ABSOLUTE_MAXIMUM:,.0f}.", code="money_too_much")}
+        )
+
+
+def _check_request_texts(details: dict) -> None:
+    specs = {
+        "children_ages": ("their ages", 100, False),
+        "language": ("the language", 60, False),
+        "details": ("what you need", MULTI_LINE_MAX, True),
+    }
+    texts_check(**{name: (details[name], *spec) for name, spec in specs.items() if name in details})
 
 
 @transaction.atomic
@@ -26,6 +54,8 @@ def support_request_create(*, session: Session, user: User, kind: str, **details
         raise ValidationError(
             "This session has already started. Please speak to a facilitator.", code="session_started"
         )
+    _check_pence("expected_cost_pence", details.get("expected_cost_pence"))
+    _check_request_texts(details)
     request = SupportRequest(session=session, user=user, kind=kind, **details)
     # The check constraint lets a NULL children_count through (SQL NULL passes a CHECK), so say it here.
     if kind == SupportRequest.Kind.CHILDCARE and not request.creche_place and not (request.children_count or 0) >= 1:
@@ -96,6 +126,8 @@ def support_request_decide(
         raise ValidationError(
             {"amount_pence": ValidationError("The amount cannot be negative.", code="amount_negative")}
         )
+    _check_pence("amount_pence", amount_pence)
+    texts_check(decision_reason=(reason, "the reason", DECISION_REASON_MAX, True))
     request.status = SupportRequest.Status.APPROVED if approve else SupportRequest.Status.DECLINED
     request.decision_reason = reason
     request.approved_amount_pence = (

@@ -198,7 +198,9 @@ class CalendarFeedView(View):
     http_method_names = ["get", "head"]
 
     def get(self, request, *args, **kwargs):
-        user = selectors.calendar_feed_owner(token=kwargs["token"])
+        token = kwargs["token"]
+        # A NUL byte or a 5,000-character "token" is simply not found, never a question to the database.
+        user = selectors.calendar_feed_owner(token=token) if calendar.is_feed_token(token) else None
         if user is None:
             raise Http404("Not found")
         content = calendar.feed(
