@@ -16,7 +16,8 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Links in emails and texts: by default the address scripts/run.sh serves on this machine, which follows PORT.
+SITE_URL = env("SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -148,13 +149,27 @@ MESSAGE_DELIVERY = env("MESSAGE_DELIVERY", default="queue")
 
 # django-allauth: email is the sign-in name; parents may sign in with a code sent by email instead of a password.
 ACCOUNT_ADAPTER = "groups.adapters.AccountAdapter"
-ACCOUNT_FORMS = {"request_login_code": "groups.forms.RequestLoginCodeForm"}
+# The sign-in forms in coprod's words: field-specific messages, and code fields a phone can fill in.
+ACCOUNT_FORMS = {
+    "login": "groups.allauth_forms.LoginForm",
+    "request_login_code": "groups.allauth_forms.RequestLoginCodeForm",
+    "confirm_login_code": "groups.allauth_forms.ConfirmLoginCodeForm",
+    "reset_password": "groups.allauth_forms.ResetPasswordForm",
+    "reset_password_from_key": "groups.allauth_forms.ResetPasswordKeyForm",
+    "change_password": "groups.allauth_forms.ChangePasswordForm",
+    "set_password": "groups.allauth_forms.SetPasswordForm",
+    "reauthenticate": "groups.allauth_forms.ReauthenticateForm",
+    "confirm_reauthentication_code": "groups.allauth_forms.ConfirmReauthenticationCodeForm",
+}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
+# A 6-digit code: a phone's number keyboard can type it and offer it from the email (allauth's default is 8
+# letters). Three wrong tries end the code (ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS), so guessing stays hopeless.
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
@@ -185,6 +200,12 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "coprod: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "coprod"
+MFA_ADAPTER = "groups.adapters.MfaAdapter"
+MFA_FORMS = {
+    "authenticate": "groups.allauth_forms.MfaAuthenticateForm",
+    "reauthenticate": "groups.allauth_forms.MfaReauthenticateForm",
+    "activate_totp": "groups.allauth_forms.MfaActivateTotpForm",
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -273,6 +294,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
+# A new session may be planned from today up to this many days ahead (sessions_app.services.scheduling
+# session_date_window); only recorded history goes into the past.
+SESSION_MAX_DAYS_AHEAD = env.int("SESSION_MAX_DAYS_AHEAD", default=730)
 # Staff (anyone with a staff role, and operators) are signed out after this many minutes without a request;
 # parents and carers keep the normal session (groups.middleware).
 STAFF_IDLE_TIMEOUT_MINUTES = env.int("STAFF_IDLE_TIMEOUT_MINUTES", default=30)

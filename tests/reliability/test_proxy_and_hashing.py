@@ -20,13 +20,14 @@ from django.urls import reverse
 from core import audit
 from core.hashers import Argon2PasswordHasher
 from core.middleware import RequestContextMiddleware, client_ip
+from groups.adapters import ACCOUNT_ERROR_MESSAGES
 from groups.models import User
 from tests.conftest import PASSWORD
 from tests.test_settings import PRODUCTION_ENV, clean_environment, random_secret_key, run
 
 LOGIN = reverse("account_login")
 PROXY = "10.0.0.2"  # our nginx, as the app sees it
-TOO_MANY = "Too many failed login attempts"
+TOO_MANY = ACCOUNT_ERROR_MESSAGES["too_many_login_attempts"]
 ARGON2_FIRST = ["core.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 
 
@@ -158,7 +159,7 @@ def test_wrong_passwords_get_a_plain_message(client, parent):
     response = sign_in(client, parent.email, "not-it")
 
     assert response.status_code == 200
-    assert "The email address and/or password you specified are not correct." in response.content.decode()
+    assert ACCOUNT_ERROR_MESSAGES["email_password_mismatch"] in response.content.decode()
 
 
 # --------------------------------------------------------------------------------------------- password hashing

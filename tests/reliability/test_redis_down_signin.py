@@ -21,13 +21,14 @@ from django.test import override_settings
 from django.urls import reverse
 
 from core import cache as resilient_cache
+from groups.adapters import ACCOUNT_ERROR_MESSAGES
 from tests.conftest import PASSWORD
 from tests.test_settings import PRODUCTION_ENV, clean_environment, random_secret_key, run
 
 LOGIN = reverse("account_login")
 QUICK = 2.0  # seconds: "a moment", against the 19 s and the 500 seen with Redis down
-TOO_MANY = "Too many failed login attempts"
-NOT_CORRECT = "The email address and/or password you specified are not correct."
+TOO_MANY = ACCOUNT_ERROR_MESSAGES["too_many_login_attempts"]
+NOT_CORRECT = ACCOUNT_ERROR_MESSAGES["email_password_mismatch"]
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 
