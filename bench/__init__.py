@@ -1,0 +1,1 @@
+"""Benchmarks, load and fault scripts (not run by the test suite; see bench/README.md)."""
