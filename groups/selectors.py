@@ -218,6 +218,13 @@ class TrailPage:
     rows: list
     number: int
     has_next: bool
+    per_page: int = AUDIT_PAGE_SIZE
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def __len__(self):
+        return len(self.rows)
 
     @property
     def has_previous(self) -> bool:
@@ -233,7 +240,7 @@ class TrailPage:
 
     @property
     def start_index(self) -> int:
-        return (self.number - 1) * AUDIT_PAGE_SIZE + 1 if self.rows else 0
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
 
 
 def trail_page(queryset, *, number, per_page: int = AUDIT_PAGE_SIZE) -> TrailPage:
@@ -246,11 +253,37 @@ def trail_page(queryset, *, number, per_page: int = AUDIT_PAGE_SIZE) -> TrailPag
     number = min(number, 10_000)  # an offset has a cost; nobody pages this far by hand
     bottom = (number - 1) * per_page
     rows = list(queryset[bottom : bottom + per_page + 1])
-    return TrailPage(rows=rows[:per_page], number=number, has_next=len(rows) > per_page)
+    return TrailPage(rows=rows[:per_page], number=number, has_next=len(rows) > per_page, per_page=per_page)
+
+
+PAGE_SIZE = 50
+
+
+def page_of(queryset, *, number, per_page: int = PAGE_SIZE) -> TrailPage:
+    """Page `number` of a list that grows with history, in one query and without counting it: one row more
+    than a page is read to know whether there is a next page. Only a page past the end (an old link, a typed
+    number) costs a count, and shows the last page instead; a number that is not a number shows the first."""
+    page = trail_page(queryset, number=number, per_page=per_page)
+    if page.rows or page.number == 1:
+        return page
+    last = max(1, -(-queryset.count() // per_page))
+    return trail_page(queryset, number=last, per_page=per_page)
+
+
+MEMBERS_ON_HOME = 50  # as many as a list page shows
 
 
 def facilitated_groups_with_members(*, user):
-    """For a facilitator's home page: the groups they facilitate, each with its active members prefetched."""
+    """For a facilitator's home page: the groups they facilitate, each with how many active members it has and
+    the first MEMBERS_ON_HOME of them prefetched (the group's members page lists them all)."""
+    active_count = (
+        Membership.objects.active()
+        .filter(group=OuterRef("pk"))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Group.objects.filter(
             memberships__user=user,
@@ -261,11 +294,13 @@ def facilitated_groups_with_members(*, user):
         .prefetch_related(
             Prefetch(
                 "memberships",
-                queryset=Membership.objects.active().select_related("user").order_by("role", "user__full_name"),
+                queryset=Membership.objects.active()
+                .select_related("user")
+                .order_by("role", "user__full_name", "pk")[:MEMBERS_ON_HOME],
                 to_attr="active_memberships",
             )
         )
-        .annotate(current_version=_current_version_subquery())
+        .annotate(current_version=_current_version_subquery(), active_member_count=Subquery(active_count))
         .order_by("name")
         .distinct()
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from groups.models import Group, Membership, Organisation
 from groups.permissions import has_perm, standing
+from groups.selectors import TrailPage, page_of
 
 from .checks import QuorumPicture, quorum_picture
 from .models import Answer, CheckIn, Decision, Message, QuorumCheck, QuorumRecord, Rsvp, Session, session_topic
@@ -70,16 +71,15 @@ class PastMeeting:
 
 @dataclass
 class CommitteeAttendance:
+    """A committee's meetings held in the last twelve months: counted in full, listed in part (`meetings`:
+    the most recent few, or one page of them all when the committee is chosen)."""
+
     group: Group
+    held: int = 0
+    quorate: int = 0
+    present_total: int = 0
     meetings: list = field(default_factory=list)
-
-    @property
-    def held(self) -> int:
-        return len(self.meetings)
-
-    @property
-    def quorate(self) -> int:
-        return sum(1 for m in self.meetings if m.quorate)
+    page: TrailPage | None = None  # set when every meeting is listed, a page at a time
 
     @property
     def inquorate(self) -> int:
@@ -87,9 +87,14 @@ class CommitteeAttendance:
 
     @property
     def average_present(self) -> float | None:
-        if not self.meetings:
+        if not self.held:
             return None
-        return sum(m.parents_present for m in self.meetings) / len(self.meetings)
+        return self.present_total / self.held
+
+    @property
+    def more(self) -> bool:
+        """Meetings were held that the short list leaves out."""
+        return self.page is None and self.held > len(self.meetings)
 
 
 @dataclass
@@ -99,17 +104,47 @@ class Dashboard:
     committees: list
     since: datetime
     until: datetime
+    upcoming_page: TrailPage | None = None
 
     @property
     def several_organisations(self) -> bool:
         return len(self.organisations) > 1
 
 
-def governance_dashboard(*, organisations: list[Organisation], now: datetime | None = None) -> Dashboard:
+UPCOMING_PER_PAGE = 20  # each meeting's card lists the parents to call
+RECENT_MEETINGS = 5
+MEETINGS_PER_PAGE = 50
+
+
+def _meetings_page(meetings: list, number) -> TrailPage:
+    """A page of a committee's meetings (already read for its counts); past the end shows the last page."""
+    try:
+        number = max(1, int(number))
+    except (TypeError, ValueError):
+        number = 1
+    number = min(number, max(1, -(-len(meetings) // MEETINGS_PER_PAGE)))
+    bottom = (number - 1) * MEETINGS_PER_PAGE
+    return TrailPage(
+        rows=meetings[bottom : bottom + MEETINGS_PER_PAGE],
+        number=number,
+        has_next=len(meetings) > bottom + MEETINGS_PER_PAGE,
+        per_page=MEETINGS_PER_PAGE,
+    )
+
+
+def governance_dashboard(
+    *,
+    organisations: list[Organisation],
+    now: datetime | None = None,
+    upcoming_page=1,
+    committee_id: int | None = None,
+    meetings_page=1,
+) -> Dashboard:
     """Published meetings in the next 60 days of committees with a parent quorum rule, each with who is
-    expected, and each committee's meetings held in the last twelve months with the parents present.
-    Six queries: committees, their parent members, upcoming meetings, their answers, their quorum checks,
-    and past meetings with their records and parents checked in."""
+    expected (20 to a page), and each committee's meetings held in the last twelve months with the parents
+    present: all counted, the five most recent listed, or every one 50 to a page for the committee
+    `committee_id`. Six queries: committees, their parent members, a page of upcoming meetings, their answers,
+    their quorum checks, and past meetings with their records and parents checked in."""
     now = now or timezone.now()
     since, until = now - timedelta(days=ATTENDANCE_DAYS), now + timedelta(days=UPCOMING_DAYS)
     org_ids = [org.pk for org in organisations]
@@ -127,15 +162,17 @@ def governance_dashboard(*, organisations: list[Organisation], now: datetime | N
         return Dashboard(organisations=organisations, upcoming=[], committees=[], since=since, until=until)
 
     upcoming = []
-    sessions = (
+    sessions = page_of(
         Session.objects.filter(
             group_id__in=list(by_id), status=Session.Status.PUBLISHED, starts_at__gt=now, starts_at__lte=until
         )
         .select_related("venue")
         .prefetch_related(Prefetch("rsvps", queryset=Rsvp.objects.order_by()), "quorum_checks")
-        .order_by("starts_at", "pk")
+        .order_by("starts_at", "pk"),
+        number=upcoming_page,
+        per_page=UPCOMING_PER_PAGE,
     )
-    for session in sessions:
+    for session in sessions.rows:
         session.group = by_id[session.group_id]
         rsvps = {r.user_id: r for r in session.rsvps.all()}
         members = [m.user for m in session.group.parent_memberships]
@@ -174,9 +211,27 @@ def governance_dashboard(*, organisations: list[Organisation], now: datetime | N
             required = session.group.parent_quorum
             count = session.parents_checked_in
             meeting = PastMeeting(session, required, count, count >= required, recorded=False)
-        attendance[session.group_id].meetings.append(meeting)
-    committees = [a for a in attendance.values() if a.group.archived_at is None or a.meetings]
-    return Dashboard(organisations=organisations, upcoming=upcoming, committees=committees, since=since, until=until)
+        committee = attendance[session.group_id]
+        committee.held += 1
+        committee.quorate += meeting.quorate
+        committee.present_total += meeting.parents_present
+        committee.meetings.append(meeting)
+    for committee in attendance.values():
+        if committee.group.pk == committee_id:
+            committee.page = _meetings_page(committee.meetings, meetings_page)
+            committee.meetings = committee.page.rows
+        else:
+            committee.meetings = committee.meetings[:RECENT_MEETINGS]
+    committees = [a for a in attendance.values() if a.group.archived_at is None or a.held]
+    sessions.rows = upcoming
+    return Dashboard(
+        organisations=organisations,
+        upcoming=upcoming,
+        committees=committees,
+        since=since,
+        until=until,
+        upcoming_page=sessions,
+    )
 
 
 # --- one meeting's quorum record -------------------------------------------------------------------------

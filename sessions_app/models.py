@@ -273,6 +273,12 @@ class SessionFacilitator(models.Model):
             ),
             models.CheckConstraint(condition=Q(role__in=FacilitatorRole.values), name="facilitator_known_role"),
         ]
+        indexes = [
+            # "has an active lead / support" (selectors._active_place) on every list of sessions
+            models.Index(
+                fields=["session", "role"], condition=Q(withdrawn_at__isnull=True), name="facilitator_active_role"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()}) for {self.session}"
@@ -456,7 +462,11 @@ class SupportRequest(models.Model):
                 violation_error_message="Tell us which language.",
             ),
         ]
-        indexes = [models.Index(fields=["status", "session"])]
+        indexes = [
+            models.Index(fields=["status", "session"]),
+            # the decided tabs of the support queue, the most recently decided first
+            models.Index(fields=["status", "-decided_at"], name="support_status_decided"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.user} at {self.session}"
@@ -545,6 +555,13 @@ class FollowUp(models.Model):
                 name="follow_up_closed_with_note",
                 violation_error_message="Write a short note about how the follow-up went.",
             ),
+        ]
+        indexes = [
+            # the queue: open ones by when they are due; closed ones, the most recently closed first
+            models.Index(
+                fields=["due_on", "created_at"], condition=Q(closed_at__isnull=True), name="follow_up_open_due"
+            ),
+            models.Index(fields=["-closed_at"], condition=Q(closed_at__isnull=False), name="follow_up_closed_recent"),
         ]
 
     def __str__(self):

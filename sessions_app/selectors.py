@@ -4,10 +4,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from groups.models import Group, Membership, Organisation, User
 from groups.permissions import R, facilitated_group_ids, has_perm, has_role, orgs_with_role, standing, visible
+from groups.selectors import PAGE_SIZE, TrailPage, page_of
 
 from .models import (
     Action,
@@ -46,13 +48,19 @@ def _active_place(role):
     return Exists(SessionFacilitator.objects.filter(session=OuterRef("pk"), role=role, withdrawn_at__isnull=True))
 
 
+def _rsvp_count(**where):
+    counted = Rsvp.objects.filter(session=OuterRef("pk"), answer=Answer.YES, **where).order_by()
+    return Coalesce(Subquery(counted.values("session").annotate(n=Count("pk")).values("n")), 0)
+
+
 def with_rule_and_places(qs):
-    """Annotates places taken, the waiting list and whether the two-facilitator rule holds."""
+    """Annotates places taken, the waiting list and whether the two-facilitator rule holds. Each is a
+    subquery on one session's rows (by the rsvp (session, answer, waitlisted_at) index and the active
+    facilitator (session, role) index), not a join and GROUP BY: a bounded list reads only its own sessions'
+    answers, and PostgreSQL does not hash the whole facilitator table to answer for a page of sessions."""
     return qs.annotate(
-        places_taken=Count(
-            "rsvps", filter=Q(rsvps__answer=Answer.YES, rsvps__waitlisted_at__isnull=True), distinct=True
-        ),
-        waiting=Count("rsvps", filter=Q(rsvps__answer=Answer.YES, rsvps__waitlisted_at__isnull=False), distinct=True),
+        places_taken=_rsvp_count(waitlisted_at__isnull=True),
+        waiting=_rsvp_count(waitlisted_at__isnull=False),
         has_lead=_active_place(FacilitatorRole.LEAD),
         has_support=_active_place(FacilitatorRole.SUPPORT),
     )
@@ -83,6 +91,49 @@ def sessions_for_group(*, group: Group, user, can_manage: bool):
             to_attr="active_facilitators",
         )
     ).order_by("starts_at")
+
+
+UPCOMING_SHOWN = 50
+
+
+@dataclass
+class GroupSessions:
+    upcoming: list  # still to come or under way, soonest first: at most UPCOMING_SHOWN
+    more_upcoming: bool  # more are planned than are shown
+    past: TrailPage  # one page of those that have ended, the most recent first
+
+
+def group_sessions_page(*, group: Group, user, can_manage: bool, number, now=None) -> GroupSessions:
+    """A group's sessions page: those to come, bounded, and one page of its history (50, the most recent
+    first). Both lists are read in one query (each picks its rows by the (group, starts_at) index) and their
+    facilitators in one more, however many sessions the group has held. Only a page past the end costs a
+    count, and shows the last page instead."""
+    now = now or timezone.now()
+    try:
+        number = min(max(1, int(number)), 10_000)
+    except (TypeError, ValueError):
+        number = 1
+    listed = Session.objects.filter(group=group)
+    if not can_manage:
+        listed = listed.exclude(status=Session.Status.DRAFT)
+    still_to_come = listed.filter(ends_at__gte=now).order_by("starts_at", "pk").values("pk")
+    ended = listed.filter(ends_at__lt=now).order_by("-starts_at", "-pk").values("pk")
+    bottom = (number - 1) * PAGE_SIZE
+    rows = list(
+        sessions_for_group(group=group, user=user, can_manage=can_manage).filter(
+            Q(pk__in=still_to_come[: UPCOMING_SHOWN + 1]) | Q(pk__in=ended[bottom : bottom + PAGE_SIZE + 1])
+        )
+    )
+    upcoming = [s for s in rows if s.ends_at >= now]
+    past = sorted((s for s in rows if s.ends_at < now), key=lambda s: (s.starts_at, s.pk), reverse=True)
+    if not past and number > 1:
+        last = max(1, -(-ended.count() // PAGE_SIZE))
+        return group_sessions_page(group=group, user=user, can_manage=can_manage, number=last, now=now)
+    return GroupSessions(
+        upcoming=upcoming[:UPCOMING_SHOWN],
+        more_upcoming=len(upcoming) > UPCOMING_SHOWN,
+        past=TrailPage(rows=past[:PAGE_SIZE], number=number, has_next=len(past) > PAGE_SIZE, per_page=PAGE_SIZE),
+    )
 
 
 def upcoming_for_member(*, user, limit: int = 10):
@@ -164,7 +215,7 @@ def support_queue(*, user, status: str = SupportRequest.Status.PENDING):
     return (
         visible(user, "support_request.decide", SupportRequest.objects.filter(status=status))
         .select_related("session", "session__group", "user")
-        .order_by("session__starts_at", "created_at")
+        .order_by("session__starts_at", "created_at", "pk")
     )
 
 
@@ -179,18 +230,23 @@ def follow_up_queue(*, user, include_closed: bool = False):
     return qs.order_by("due_on", "created_at")
 
 
-def at_risk_sessions(*, user):
-    """Published sessions still to come in groups the person manages that break the two-facilitator rule."""
+def at_risk_sessions(*, user, within: timedelta | None = None, limit: int | None = None):
+    """Published sessions still to come in groups the person manages that break the two-facilitator rule:
+    all of them, or (for the home page) those `within` a time from now, the soonest `limit`."""
+    now = timezone.now()
     # The rule is decided in the database (two EXISTS), so only the sessions at risk come back.
-    return list(
+    qs = (
         Session.objects.filter(
-            group_id__in=managed_group_ids(user), status=Session.Status.PUBLISHED, starts_at__gte=timezone.now()
+            group_id__in=managed_group_ids(user), status=Session.Status.PUBLISHED, starts_at__gte=now
         )
         .annotate(has_lead=_active_place(FacilitatorRole.LEAD), has_support=_active_place(FacilitatorRole.SUPPORT))
         .filter(Q(has_lead=False) | Q(has_support=False))
         .select_related("group")
-        .order_by("starts_at")
+        .order_by("starts_at", "pk")
     )
+    if within is not None:
+        qs = qs.filter(starts_at__lte=now + within)
+    return list(qs[:limit] if limit is not None else qs)
 
 
 def overdue_debriefs(*, user):
@@ -211,6 +267,37 @@ class TimelineEntry:
     when: object
     session: Session
     item: object
+
+
+TIMELINE_PAGES = 200  # a page reads the rows of every page before it; nobody pages this far by hand
+
+
+def group_timeline_page(*, group: Group, number, per_page: int = PAGE_SIZE) -> TrailPage:
+    """One page of the group's decisions, actions and wins, newest first ("you said, we did"). Three queries,
+    however long the group's history: each kind's newest rows down to the end of the page (no count), merged.
+    Only a page past the end counts the rows (three more), to show the last page instead."""
+    try:
+        number = min(max(1, int(number)), TIMELINE_PAGES)
+    except (TypeError, ValueError):
+        number = 1
+    top = number * per_page + 1
+    kinds = {
+        "decision": Decision.objects.filter(session__group=group).select_related("session"),
+        "action": Action.objects.filter(session__group=group).select_related("session", "owner"),
+        "win": Win.objects.filter(session__group=group).select_related("session"),
+    }
+    entries = [
+        TimelineEntry(kind, item.recorded_at, item.session, item)
+        for kind, qs in kinds.items()
+        for item in qs.order_by("-recorded_at", "-pk")[:top]
+    ]
+    entries.sort(key=lambda e: (e.when, e.kind, e.item.pk), reverse=True)
+    bottom = (number - 1) * per_page
+    rows = entries[bottom : bottom + per_page + 1]
+    if not rows and number > 1:
+        total = sum(qs.count() for qs in kinds.values())
+        return group_timeline_page(group=group, number=max(1, -(-total // per_page)), per_page=per_page)
+    return TrailPage(rows=rows[:per_page], number=number, has_next=len(rows) > per_page, per_page=per_page)
 
 
 def group_timeline(*, group: Group) -> list[TimelineEntry]:
@@ -437,17 +524,24 @@ def active_person(*, person_id: int):
     return User.objects.filter(pk=person_id, is_active=True).first()
 
 
-def support_queue_page(*, user, status: str):
-    """The support queue for one tab, with who decided (the decided tabs show it)."""
-    return support_queue(user=user, status=status).select_related("decided_by")
+def support_queue_page(*, user, status: str, number=1) -> TrailPage:
+    """One page (50) of the support queue's tab: those waiting by session, soonest first; decided ones, the
+    most recently decided first, with who decided."""
+    queue = support_queue(user=user, status=status)
+    if status != SupportRequest.Status.PENDING:
+        queue = queue.select_related("decided_by").order_by("-decided_at", "-pk")
+    return page_of(queue, number=number)
 
 
-def follow_up_queue_page(*, user, show_closed: bool) -> list:
-    """Open follow-ups by when they are due; or the closed ones, the most recently closed first."""
+def follow_up_queue_page(*, user, show_closed: bool, number=1) -> TrailPage:
+    """One page (50) of open follow-ups by when they are due; or of the closed ones, the most recently closed
+    first."""
     queue = follow_up_queue(user=user, include_closed=show_closed)
     if show_closed:
-        queue = queue.filter(closed_at__isnull=False).select_related("closed_by").order_by("-closed_at")
-    return list(queue)
+        queue = queue.filter(closed_at__isnull=False).select_related("closed_by").order_by("-closed_at", "-pk")
+    else:
+        queue = queue.order_by("due_on", "created_at", "pk")
+    return page_of(queue, number=number)
 
 
 def can_see_follow_ups(*, user) -> bool:

@@ -229,6 +229,23 @@ PAGES = {
     "follow_ups": ("facilitator", lambda w: reverse("sessions_app:follow_ups")),
     "follow_up_close": ("facilitator", lambda w: reverse("sessions_app:follow_up_close", args=[w.follow_up.pk])),
     "timeline": ("facilitator", lambda w: reverse("sessions_app:timeline", args=[w.group.pk])),
+    # the lists paginated 50 to a page: a second page (past the end here: the last page is shown, after a count)
+    "group_sessions_page_2": (
+        "facilitator",
+        lambda w: reverse("sessions_app:group_sessions", args=[w.group.pk]) + "?page=2",
+    ),
+    "timeline_page_2": ("facilitator", lambda w: reverse("sessions_app:timeline", args=[w.group.pk]) + "?page=2"),
+    "follow_ups_page_2": ("facilitator", lambda w: reverse("sessions_app:follow_ups") + "?page=2"),
+    "follow_ups_closed": ("facilitator", lambda w: reverse("sessions_app:follow_ups") + "?show=closed&page=2"),
+    "support_queue_page_2": ("facilitator", lambda w: reverse("sessions_app:support_queue") + "?page=2"),
+    "support_queue_decided": (
+        "facilitator",
+        lambda w: reverse("sessions_app:support_queue") + "?status=approved&page=2",
+    ),
+    "governance_meetings": (
+        "governance_lead",
+        lambda w: reverse("sessions_app:governance") + f"?committee={w.group.pk}&meetings=2&page=2",
+    ),
     "governance": ("governance_lead", lambda w: reverse("sessions_app:governance")),
     "quorum_record": ("governance_lead", lambda w: reverse("sessions_app:quorum_record", args=[w.session.pk])),
     "session_messages": ("governance_lead", lambda w: reverse("sessions_app:session_messages", args=[w.session.pk])),
@@ -311,6 +328,16 @@ QUERIES: dict[str, int] = {
     "follow_ups": 5,
     "follow_up_close": 5,
     "timeline": 8,
+    # A page past the end costs a count and the last page read again; a page within the list costs what the
+    # first does (tests/sessions_app/test_pagination.py compares pages 1, 2 and 3 of 120 rows).
+    "group_sessions_page_2": 10,  # 7, a count of the past sessions, the page and its facilitators again
+    "timeline_page_2": 14,  # 8, a count of each kind, each kind's rows again
+    "follow_ups_page_2": 7,  # 5, a count, the page again
+    "follow_ups_closed": 7,  # (the same)
+    "support_queue_page_2": 7,  # (the same)
+    "support_queue_decided": 7,  # (the same)
+    "governance_meetings": 13,  # 11, a count of the meetings to come, their last page again; the committee's
+    # meetings are paged from the rows already read for its counts
     "governance": 11,
     "quorum_record": 10,  # (the same: a governance lead)
     "session_messages": 6,  # (the same)
@@ -344,6 +371,11 @@ SHOWS: dict[str, list[str]] = {
     "support_queue": ["Parent {last:02d}"],
     "follow_ups": ["Parent {last:02d}"],
     "timeline": ["Action {last}", "Win {last}", "Proposal {last}"],
+    "group_sessions_page_2": ["Meeting {last:02d}"],
+    "timeline_page_2": ["Action {last}", "Win {last}", "Proposal {last}"],
+    "follow_ups_page_2": ["Parent {last:02d}"],
+    "support_queue_page_2": ["Parent {last:02d}"],
+    "governance_meetings": ["Parent {last:02d}"],
     "governance": ["Parent {last:02d}"],
     "quorum_record": ["Parent {last:02d}"],
     "session_messages": ["Parent {last:02d}"],

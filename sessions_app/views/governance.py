@@ -62,8 +62,9 @@ class OneTapAnswerView(TemplateView):
 
 
 class DashboardView(PermissionMixin, TemplateView):
-    """Parent quorum across the committees of the organisations a person oversees: meetings coming up, who
-    has not answered (to call them), and each committee's attendance over the last twelve months."""
+    """Parent quorum across the committees of the organisations a person oversees: meetings coming up (20 to
+    a page), who has not answered (to call them), and each committee's attendance over the last twelve months
+    (counted in full; the five most recent meetings listed, or all of one committee's with ?committee=)."""
 
     permission = "governance.dashboard"
     template_name = "sessions_app/governance/dashboard.html"
@@ -77,7 +78,16 @@ class DashboardView(PermissionMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["dashboard"] = governance_selectors.governance_dashboard(organisations=self.organisations)
+        params = self.request.GET
+        committee = params.get("committee", "")
+        committee_id = int(committee) if committee.isascii() and committee.isdigit() and len(committee) <= 9 else None
+        ctx["dashboard"] = governance_selectors.governance_dashboard(
+            organisations=self.organisations,
+            upcoming_page=params.get("page"),
+            committee_id=committee_id,
+            meetings_page=params.get("meetings"),
+        )
+        ctx["committee_query"] = f"committee={committee_id}" if committee_id else ""
         return ctx
 
 

@@ -158,7 +158,8 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
 
 
 class SupportQueueView(PermissionMixin, TemplateView):
-    """Support requests in the groups a person manages, grouped by session; decided ones on their own tabs."""
+    """Support requests in the groups a person manages, grouped by session; decided ones on their own tabs,
+    the most recently decided first. 50 to a page."""
 
     permission = "support_request.queue"
     template_name = "sessions_app/running/support_queue.html"
@@ -177,7 +178,8 @@ class SupportQueueView(PermissionMixin, TemplateView):
         if status not in dict(self.TABS):
             status = SupportRequest.Status.PENDING
         pending = status == SupportRequest.Status.PENDING
-        queue = selectors.support_queue_page(user=self.request.user, status=status)
+        page = selectors.support_queue_page(user=self.request.user, status=status, number=self.request.GET.get("page"))
+        queue = page.rows
         sessions, by_session = [], {}
         for item in queue:
             if pending:
@@ -188,7 +190,7 @@ class SupportQueueView(PermissionMixin, TemplateView):
                 by_session[item.session_id] = {"session": item.session, "requests": []}
                 sessions.append(by_session[item.session_id])
             by_session[item.session_id]["requests"].append(item)
-        ctx.update(tabs=self.TABS, status=status, pending=pending, sessions=sessions)
+        ctx.update(tabs=self.TABS, status=status, pending=pending, sessions=sessions, page=page)
         return ctx
 
 
@@ -241,7 +243,7 @@ class SupportDecideView(SessionObjectPermissionMixin, ServiceFormMixin, FormView
 
 class FollowUpQueueView(PermissionMixin, TemplateView):
     """People to call back: those who asked to talk, and those who left feeling low, in the groups the person
-    currently facilitates or administers."""
+    currently facilitates or administers. 50 to a page; closed ones the most recently closed first."""
 
     permission = "follow_up.queue"
     template_name = "sessions_app/running/follow_up_queue.html"
@@ -252,8 +254,10 @@ class FollowUpQueueView(PermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         show_closed = self.request.GET.get("show") == "closed"
-        queue = selectors.follow_up_queue_page(user=self.request.user, show_closed=show_closed)
-        ctx.update(follow_ups=queue, show_closed=show_closed, today=timezone.localdate())
+        page = selectors.follow_up_queue_page(
+            user=self.request.user, show_closed=show_closed, number=self.request.GET.get("page")
+        )
+        ctx.update(follow_ups=page.rows, page=page, show_closed=show_closed, today=timezone.localdate())
         return ctx
 
 
@@ -422,7 +426,8 @@ class ActionStatusView(SessionObjectPermissionMixin, TemplateView):
 
 
 class GroupTimelineView(GroupPermissionMixin, TemplateView):
-    """ "You said, we did": every member sees what the group's sessions decided, set in motion and changed."""
+    """ "You said, we did": every member sees what the group's sessions decided, set in motion and changed,
+    newest first, 50 to a page."""
 
     permission = "group.view"
     template_name = "sessions_app/running/timeline.html"
@@ -430,11 +435,13 @@ class GroupTimelineView(GroupPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
+        page = selectors.group_timeline_page(group=self.group, number=self.request.GET.get("page"))
         here = reverse("sessions_app:timeline", args=[self.group.pk])
-        entries = selectors.group_timeline(group=self.group)
-        for entry in entries:
+        if page.number > 1:
+            here += f"?page={page.number}"
+        for entry in page.rows:
             item = entry.item
             if entry.kind == "action" and (ctx["can_manage"] or item.owner_id == user.pk):
                 item.status_form = ActionStatusForm(prefix=f"a{item.pk}", initial={"status": item.status, "next": here})
-        ctx["entries"] = entries
+        ctx.update(entries=page.rows, page=page)
         return ctx

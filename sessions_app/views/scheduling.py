@@ -51,23 +51,34 @@ class SessionRow:
 
 
 class GroupSessionsView(GroupPermissionMixin, TemplateView):
+    """The group's sessions: those to come (the next 50), and its past sessions 50 to a page, the most recent
+    first."""
+
     permission = "group.view"
     template_name = T + "group_sessions.html"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        now = timezone.now()
-        upcoming, past = [], []
-        sessions = selectors.sessions_for_group(group=self.group, user=self.request.user, can_manage=ctx["can_manage"])
-        for s in sessions:
+        can_manage = ctx["can_manage"]
+        lists = selectors.group_sessions_page(
+            group=self.group, user=self.request.user, can_manage=can_manage, number=self.request.GET.get("page")
+        )
+
+        def row(s, still_to_come):
             answer = ANSWER_WORDS.get(s.my_answer, "")
             if s.my_answer == Answer.YES and s.my_waitlisted_at:
                 answer = "Yes (on the waiting list)"
-            still_to_come = s.ends_at >= now
-            row = SessionRow(s, answer, ctx["can_manage"] and still_to_come and selectors.is_at_risk(s))
-            (upcoming if still_to_come else past).append(row)
-        past.reverse()  # the most recent first
-        ctx.update(upcoming=upcoming, past=past, is_member=ctx["my_membership"] is not None)
+            return SessionRow(s, answer, can_manage and still_to_come and selectors.is_at_risk(s))
+
+        lists.past.rows = [row(s, False) for s in lists.past.rows]
+        ctx.update(
+            upcoming=[row(s, True) for s in lists.upcoming],
+            more_upcoming=lists.more_upcoming,
+            upcoming_shown=selectors.UPCOMING_SHOWN,
+            past=lists.past.rows,
+            page=lists.past,
+            is_member=ctx["my_membership"] is not None,
+        )
         return ctx
 
 
