@@ -270,12 +270,10 @@ def page_of(queryset, *, number, per_page: int = PAGE_SIZE) -> TrailPage:
     return trail_page(queryset, number=last, per_page=per_page)
 
 
-MEMBERS_ON_HOME = 50  # as many as a list page shows
-
-
 def facilitated_groups_with_members(*, user):
-    """For a facilitator's home page: the groups they facilitate, each with how many active members it has and
-    the first MEMBERS_ON_HOME of them prefetched (the group's members page lists them all)."""
+    """For a facilitator's home page: the groups they facilitate, each with how many active members it has. The
+    names are on each group's members page: a home page that listed every member of every group grew with the
+    groups and cost most of the page's time at scale (docs/PERFORMANCE.md)."""
     active_count = (
         Membership.objects.active()
         .filter(group=OuterRef("pk"))
@@ -290,15 +288,6 @@ def facilitated_groups_with_members(*, user):
             memberships__role=Membership.Role.FACILITATOR,
             memberships__left_at__isnull=True,
             archived_at__isnull=True,
-        )
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.active()
-                .select_related("user")
-                .order_by("role", "user__full_name", "pk")[:MEMBERS_ON_HOME],
-                to_attr="active_memberships",
-            )
         )
         .annotate(current_version=_current_version_subquery(), active_member_count=Subquery(active_count))
         .order_by("name")

@@ -504,7 +504,7 @@ def test_home_for_a_parent_no_longer_asks_once_agreed_and_asks_again_for_a_new_v
     assert "has a new version of its agreement" in page
 
 
-def test_home_for_a_facilitator_lists_groups_they_facilitate_and_members(
+def test_home_for_a_facilitator_lists_groups_they_facilitate_with_their_size(
     client, group_with_members, other_group, facilitator
 ):
     # given
@@ -513,13 +513,13 @@ def test_home_for_a_facilitator_lists_groups_they_facilitate_and_members(
     # when
     response = client.get(reverse("home"))
 
-    # then
+    # then: each group with how many members it has and a link to them (names are on the members page, so the
+    # home page does not grow with every member of every group)
     page = text_of(response)
     assert "Groups you facilitate" in page
-    assert "Mothers' group — 4 members" in page
-    for name in ("Pat Parent", "Prue Professional", "Fran Facilitator", "Femi Facilitator"):
-        assert name in page
-    assert "(parent or carer with lived experience)" in page
+    assert "Mothers' group 4 members" in page
+    assert "Pat Parent" not in page
+    assert reverse("groups:members", args=[group_with_members.pk]) in html_of(response)
     assert reverse("groups:invite", args=[group_with_members.pk]) in html_of(response)
     # Fran does not facilitate the Fathers' group.
     assert [g.pk for g in response.context["facilitated_groups"]] == [group_with_members.pk]
