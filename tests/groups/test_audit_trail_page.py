@@ -125,7 +125,7 @@ def test_the_table_says_who_what_about_when_and_from_where(client, org_admin, or
         assert f'<th scope="col">{heading}</th>' in page
     assert "<caption>" in page
     assert "Fran Facilitator" in page and "Session published" in page and "Summer fun day" in page
-    assert "2 Jul 2026, 00:30" in page and "192.0.2.10" in page
+    assert "2 Jul 2026, 12:30am" in page and "192.0.2.10" in page
 
 
 # --- filters --------------------------------------------------------------------------------------------

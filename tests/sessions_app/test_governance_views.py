@@ -385,7 +385,7 @@ def test_quorum_record_of_an_inquorate_meeting(client, meeting, facilitator, gov
     assert "1 parent present, 2 needed." in text
     assert "Parents who said yes before the meeting (2)" in text
     assert "Parents present at the meeting (1)" in text
-    assert "Pat Parent 6:20 p.m. Not recorded" in text
+    assert "Pat Parent 6:20pm Not recorded" in text
     # and the decision needs confirming at a quorate meeting
     assert Decision.objects.get(session=meeting).needs_confirmation
     assert (
@@ -472,7 +472,7 @@ def test_session_messages_newest_first_with_problems(
     text = text_of(response)
     assert "Asha Parent By text message Have you decided? (no answer yet) Waiting to send Not sent" in text
     assert "Problem: The phone number is not in service (tried 1 time)" in text
-    assert "Pat Parent By email Invitation to a session Sent Sent 3 Mar 2031, 9:00 a.m." in text
+    assert "Pat Parent By email Invitation to a session Sent Sent 3 Mar 2031, 9am" in text
     assert text.index("Have you decided?") < text.index("Invitation to a session")
 
 
