@@ -76,6 +76,12 @@ class CheckOutForm(_PersonForm):
     wants_to_talk = forms.BooleanField(label="Would like to talk afterwards", required=False)
 
 
+class CheckInUndoForm(forms.Form):
+    """The collapsed card's "Undo": only whose check-in to take back."""
+
+    person = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=999_999_999)
+
+
 # --- support requests --------------------------------------------------------------------------------------
 
 

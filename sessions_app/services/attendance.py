@@ -19,6 +19,8 @@ from .quorum import count_quorum
 # The window itself lives on the model (Session.checkin_state); these names are kept for callers.
 CHECKIN_OPENS_BEFORE = Session.CHECKIN_OPENS_BEFORE
 CHECKOUT_CLOSES_AFTER = Session.CHECKOUT_CLOSES_AFTER
+# A check-in tapped by mistake at a busy door can be undone for this long; after that it is part of the register.
+CHECKIN_UNDO_WITHIN = timedelta(minutes=10)
 
 _WINDOW_REFUSALS = {
     "not_published": ("Check-in is only open for published sessions.", "checkin_not_published"),
@@ -86,6 +88,56 @@ def checkin_record(*, session: Session, person: User, acting_user: User, feeling
             acting_user_id=acting_user.pk,
         )
     return checkin
+
+
+def checkin_undo_until(checkin: CheckIn):
+    """Until when a check-in can be undone: a short while after it was tapped, and never once checked out."""
+    if checkin.checked_out_at is not None:
+        return None
+    return checkin.checked_in_at + CHECKIN_UNDO_WITHIN
+
+
+@transaction.atomic
+def checkin_undo(*, session: Session, person: User, acting_user: User) -> bool:
+    """A facilitator takes back a check-in tapped by mistake, within CHECKIN_UNDO_WITHIN of the tap and before the
+    person is checked out: the check-in is removed as if it never happened (it is not a check-out), and the
+    quorum is counted again. Undoing when nobody is checked in changes nothing (a second tap on "Undo").
+    Returns whether a check-in was removed."""
+    check_window(session)
+    if not has_perm(acting_user, "session.run", session):
+        raise ValidationError("Only the session's facilitators can undo a check-in.", code="not_allowed")
+    checkin = CheckIn.objects.select_for_update().filter(session=session, user=person).first()
+    if checkin is None:
+        return False
+    until = checkin_undo_until(checkin)
+    if until is None:
+        raise ValidationError(
+            f"{person.display_name} has already checked out, so their check-in cannot be undone.",
+            code="undo_after_checkout",
+        )
+    if timezone.now() > until:
+        minutes = int(CHECKIN_UNDO_WITHIN.total_seconds() // 60)
+        raise ValidationError(
+            f"A check-in can only be undone in the {minutes} minutes after it was made. "
+            "Please speak to the lead facilitator.",
+            code="undo_too_late",
+        )
+    audit(
+        action="checkin.undone",
+        actor=acting_user,
+        session=session,
+        obj=checkin,
+        data={
+            "session_id": session.pk,
+            "person_id": person.pk,
+            "checked_in_at": checkin.checked_in_at.isoformat(),
+            "checked_in_by_id": checkin.checked_in_by_id,
+        },
+    )
+    checkin.delete()
+    if session.group.has_quorum_rule:
+        count_quorum(session)
+    return True
 
 
 def add_working_days(start: date, days: int) -> date:

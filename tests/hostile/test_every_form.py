@@ -244,7 +244,7 @@ PAGES = [
         "sessions_app:support_request",
         "parent",
         lambda w: [w.upcoming.pk],
-        lambda w: {"kind": "interpreter", "language": "Polish", "travel_mode": "public", "expected_cost": "4.50"},
+        lambda w: {"kind": "interpreter", "language": "Polish"},
         [
             "kind",
             "children_count",
@@ -270,6 +270,27 @@ PAGES = [
         lambda w: [w.running.pk],
         lambda w: {"action": "checkin", "person": w.facilitator2.pk, f"in-{w.facilitator2.pk}-feeling": "3"},
         ["action", "person", "close_register"],
+        summary=False,
+    ),
+    FormPage(
+        "sessions_app:checkout_screen",
+        "facilitator",
+        lambda w: [w.running.pk],
+        lambda w: {
+            "action": "checkout",
+            "person": w.professional.pk,
+            f"out-{w.professional.pk}-feeling": "3",
+            f"out-{w.professional.pk}-wants_to_talk": "on",
+        },
+        ["action", "person"],
+        summary=False,
+    ),
+    FormPage(
+        "sessions_app:checkin_undo",
+        "facilitator",
+        lambda w: [w.running.pk],
+        lambda w: {"person": w.professional.pk},
+        ["person"],
         summary=False,
     ),
     FormPage(
