@@ -54,7 +54,7 @@ def test_compose_starts_with_real_email_and_text_settings_and_passes_the_templat
 
     assert result.returncode == 0, result.stderr
     assert "compose-test-template" in result.stdout  # SMS_TEMPLATE_ID reaches web, worker and beat
-    assert result.stdout.count("SMS_TEMPLATE_ID: compose-test-template") == 3
+    assert result.stdout.count("SMS_TEMPLATE_ID: compose-test-template") == 4  # web, two workers, beat
     assert "consolemail" not in result.stdout
     assert "SMS_BACKEND: console" not in result.stdout
 
