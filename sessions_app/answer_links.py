@@ -6,8 +6,10 @@ are personal links, which staff never see in the message log, and they are kept 
 - **bound to the person**: a link is refused while someone else is signed in (the view checks);
 - **short-lived**: a link works for `LINK_LIFETIME` after it was made, and never after the session starts (the
   nonce's `expires_at`, so the server decides, whatever the token says);
-- **nothing more than the answer**: a "no" given through a link leaves the person's support requests alone (they
-  sign in to cancel those), and the page shows no name.
+- **nothing more than the answer, and help to come**: a "no" given through a link leaves the person's support
+  requests alone until they confirm cancelling them, and the page shows no name. After an answer, that browser
+  may carry on for `HELP_GRANT_LIFETIME` to ask for help to come (or to cancel what they asked for) for that
+  session and that person only (`help_grant_give` / `help_grant_person_id`); anything else asks them to sign in.
 
 The token is signed (Django's signing, with its own salt), so a forged or altered one is simply not found.
 """
@@ -27,6 +29,8 @@ from .models import Answer, OneTapNonce, Session, SupportRequest
 
 ANSWER_SALT = "coprod.one-tap-answer"
 LINK_LIFETIME = timedelta(days=7)
+HELP_GRANT_LIFETIME = timedelta(minutes=30)
+HELP_GRANT_KEY = "one_tap_help_grant"
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,7 @@ def answer_by_link(*, link: OneTapLink, person, now: datetime | None = None):
     """Records the answer a one-tap link gives and uses its nonce up, both or neither. The nonce row is locked,
     so two taps at once (or a replay racing the first tap) record one answer and refuse the other. A link gives
     its answer only while it is unused, unexpired and the session open (codes "link_closed", "link_used",
-    "link_expired"). A "no" keeps the person's support requests: withdrawing them needs the person signed in.
+    "link_expired"). A "no" keeps the person's support requests: cancelling them needs the person to confirm.
     Returns the answer's result (rsvp_answer's) and whether support requests are still pending."""
     from .services.answers import rsvp_answer
 
@@ -147,10 +151,34 @@ def answer_by_link(*, link: OneTapLink, person, now: datetime | None = None):
     problem = answer_link_problem(row=row, now=now)
     if problem:
         raise ValidationError(LINK_ERRORS[problem], code=f"link_{problem}")
-    result = rsvp_answer(session=row.session, user=person, answer=link.answer, withdraw_support=False)
+    result = rsvp_answer(session=row.session, user=person, answer=link.answer, cancel_support=False)
     row.used_at = now
     row.save(update_fields=["used_at"])
     pending = SupportRequest.objects.filter(
         session_id=link.session_id, user=person, status=SupportRequest.Status.PENDING
     ).exists()
     return result, pending
+
+
+def help_grant_give(*, request_session, session_id: int, person_id: int, now: datetime | None = None) -> None:
+    """Lets this browser (its Django session) ask for help to come to one session, as one person, for
+    HELP_GRANT_LIFETIME after a one-tap answer: no password, and nothing beyond that session."""
+    now = now or timezone.now()
+    request_session[HELP_GRANT_KEY] = {
+        "s": session_id,
+        "u": person_id,
+        "until": (now + HELP_GRANT_LIFETIME).timestamp(),
+    }
+
+
+def help_grant_person_id(*, request_session, session_id: int, now: datetime | None = None) -> int | None:
+    """The person this browser may act for on `session_id`'s help pages, or None (no grant, another session,
+    or expired)."""
+    grant = request_session.get(HELP_GRANT_KEY)
+    if not isinstance(grant, dict) or grant.get("s") != session_id or not isinstance(grant.get("u"), int):
+        return None
+    now = now or timezone.now()
+    until = grant.get("until")
+    if not isinstance(until, (int, float)) or now.timestamp() >= until:
+        return None
+    return grant["u"]

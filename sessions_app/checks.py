@@ -3,10 +3,10 @@ CELERY_BEAT_SCHEDULE); `python manage.py run_check` runs any of them on demand. 
 what it sends is keyed in the message log, and what it records has a unique key."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -14,7 +14,7 @@ from groups.models import Membership
 
 from . import notify
 from .messaging import reminder_settings_for
-from .models import Answer, FacilitatorAlert, FollowUp, Message, QuorumCheck, Rsvp, Session
+from .models import Answer, FacilitatorAlert, FollowUp, Message, QuorumCheck, Rsvp, Session, SupportRequest
 from .services import facilitator_rule_problems, quorum_record
 
 QUORUM_CHECK_HOURS = (72, 24)
@@ -218,3 +218,116 @@ def facilitator_watch_run(*, now: datetime | None = None) -> list[FacilitatorAle
                     )
                     raised.append(alert)
     return raised
+
+
+# --- the facilitators' digest of new support requests ----------------------------------------------------
+
+DIGEST_EVERY = timedelta(minutes=15)
+DIGEST_LOOKBACK = timedelta(days=1)  # a digest never reaches further back than this, however long the gap
+
+
+def _window_end(now: datetime) -> datetime:
+    """The end of the digest window `now` falls after: the last quarter hour."""
+    return now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+
+
+def _digest_key(person_id: int, window_end: datetime) -> str:
+    return f"support_digest:{person_id}:{window_end.astimezone(UTC):%Y%m%dT%H%M}"
+
+
+def _digest_end_of(key: str) -> datetime | None:
+    try:
+        return datetime.strptime(key.rsplit(":", 1)[1], "%Y%m%dT%H%M").replace(tzinfo=UTC)
+    except (IndexError, ValueError):
+        return None
+
+
+def support_digests_run(*, now: datetime | None = None) -> int:
+    """Every 15 minutes: each facilitator gets one message listing the support requests made in their groups
+    since their last digest, up to the last quarter hour, still waiting for a decision. Urgent requests (the
+    session within 24 hours) went to them at once (notify.support_requested) and are left out. The message key
+    names the person and the window, so a second run in the same window sends nothing. Returns how many
+    digests were sent."""
+    now = now or timezone.now()
+    end = _window_end(now)
+    requests = list(
+        SupportRequest.objects.filter(
+            status=SupportRequest.Status.PENDING,
+            created_at__gte=end - DIGEST_LOOKBACK,
+            created_at__lt=end,
+            session__status=Session.Status.PUBLISHED,
+            session__starts_at__gt=F("created_at") + notify.URGENT_WITHIN,
+        )
+        .select_related("session", "session__group", "user")
+        .order_by("session__starts_at", "created_at", "pk")
+    )
+    if not requests:
+        return 0
+    group_ids = {r.session.group_id for r in requests}
+    facilitators: dict[int, list] = {}
+    people = {}
+    for m in (
+        Membership.objects.active()
+        .filter(group_id__in=group_ids, role=Membership.Role.FACILITATOR, user__is_active=True)
+        .select_related("user")
+    ):
+        facilitators.setdefault(m.user_id, []).append(m.group_id)
+        people[m.user_id] = m.user
+    last_end = {}
+    for person_id, key in (
+        Message.objects.filter(kind=notify.SUPPORT_DIGEST, person_id__in=list(people))
+        .order_by("person_id", "-created_at")
+        .distinct("person_id")
+        .values_list("person_id", "key")
+    ):
+        last_end[person_id] = _digest_end_of(key)
+    sent = 0
+    for person_id, groups in facilitators.items():
+        since = last_end.get(person_id) or end - DIGEST_EVERY
+        theirs = [r for r in requests if r.session.group_id in groups and r.created_at >= since]
+        if not theirs:
+            continue
+        with transaction.atomic():
+            sent += bool(
+                notify.support_digest(person=people[person_id], requests=theirs, key=_digest_key(person_id, end))
+            )
+    return sent
+
+
+# --- reminding parents before a meeting at risk of missing its quorum ------------------------------------
+
+
+def quorum_reminder_key(*, session: Session, now: datetime | None = None) -> str:
+    """The message-log key of the parents' reminder for a meeting: one a day."""
+    day = timezone.localdate(now or timezone.now())
+    return f"quorum_reminder:{session.pk}:{day:%Y-%m-%d}"
+
+
+@transaction.atomic
+def quorum_reminders_send(*, session: Session, acting_user, now: datetime | None = None) -> int:
+    """A governance lead (or organisation admin) reminds the parents who have not answered a published meeting
+    still to come of a group with a parent quorum. The chaser goes to each of them once a day at most (the
+    message key names the meeting and the day), so a double click or a second visit sends nothing more; the
+    reminder is recorded in the audit trail when it sends anything. Returns how many messages were sent."""
+    from django.core.exceptions import ValidationError
+
+    now = now or timezone.now()
+    session = Session.objects.select_for_update(of=("self",)).select_related("group", "venue").get(pk=session.pk)
+    if session.status != Session.Status.PUBLISHED or session.starts_at <= now:
+        raise ValidationError("This meeting is not coming up, so nobody can be reminded.", code="not_upcoming")
+    if not session.group.has_quorum_rule:
+        raise ValidationError("This group has no parent quorum.", code="no_quorum_rule")
+    picture = quorum_picture(session=session)
+    facilitating = set(session.facilitators.filter(withdrawn_at__isnull=True).values_list("user_id", flat=True))
+    people = [p for p in picture.parents_not_answered if p.pk not in facilitating and p.is_active]
+    key = quorum_reminder_key(session=session, now=now)
+    sent = notify.quorum_reminder(session=session, people=people, key=key) if people else 0
+    if sent:
+        audit_record(
+            action="quorum.parents_reminded",
+            actor=acting_user,
+            obj=session,
+            organisation_id=session.group.organisation_id,
+            data={"session_id": session.pk, "sent": sent, "key": key},
+        )
+    return sent

@@ -11,10 +11,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from groups.models import Group, Membership, Organisation
-from groups.permissions import has_perm, standing
+from groups.permissions import R, has_perm, orgs_with_role, standing, visible
 from groups.selectors import TrailPage, page_of
 
-from .checks import QuorumPicture, quorum_picture
+from .checks import QuorumPicture, quorum_picture, quorum_reminder_key
 from .models import Answer, CheckIn, Decision, Message, QuorumCheck, QuorumRecord, Rsvp, Session, session_topic
 
 UPCOMING_DAYS = 60
@@ -279,3 +279,65 @@ def quorum_record_page(*, session: Session, held: bool) -> QuorumRecordPage:
 def session_messages(*, session: Session):
     """What each person was sent about the session, newest first. One query."""
     return Message.objects.about(session_topic(session)).select_related("person").order_by("-created_at", "-pk")
+
+
+# --- the governance lead's home --------------------------------------------------------------------------
+
+AT_RISK_DAYS = 14
+
+
+@dataclass
+class MeetingAtRisk:
+    session: Session
+    picture: QuorumPicture
+    reminded_today: bool
+
+
+def meetings_at_risk(*, user, now: datetime | None = None, limit: int = 10) -> list[MeetingAtRisk]:
+    """Published meetings in the next 14 days, in organisations where the person is governance lead, whose
+    parents who said yes do not yet make the quorum ("at_risk" or "not_met"), the soonest first, each with
+    whether the parents were reminded today. Four queries: meetings, their answers, the groups' parent members,
+    today's reminders."""
+    now = now or timezone.now()
+    org_ids = list(orgs_with_role(user, R.GOVERNANCE_LEAD))
+    if not org_ids:
+        return []
+    parent_memberships = (
+        Membership.objects.active().filter(role=Membership.Role.PARENT).select_related("user").order_by("pk")
+    )
+    sessions = list(
+        visible(
+            user,
+            "session.quorum_remind",
+            Session.objects.filter(
+                group__organisation_id__in=org_ids,
+                status=Session.Status.PUBLISHED,
+                starts_at__gt=now,
+                starts_at__lte=now + timedelta(days=AT_RISK_DAYS),
+            ),
+        )
+        .select_related("group")
+        .prefetch_related(
+            Prefetch("rsvps", queryset=Rsvp.objects.order_by()),
+            Prefetch("group__memberships", queryset=parent_memberships, to_attr="parent_memberships"),
+        )
+        .order_by("starts_at", "pk")[: limit * 3]
+    )
+    at_risk = []
+    for session in sessions:
+        picture = quorum_picture(
+            session=session,
+            members=[m.user for m in session.group.parent_memberships],
+            rsvps={r.user_id: r for r in session.rsvps.all()},
+        )
+        if picture.status != "met":
+            at_risk.append(MeetingAtRisk(session=session, picture=picture, reminded_today=False))
+    at_risk = at_risk[:limit]
+    if at_risk:
+        keys = {quorum_reminder_key(session=m.session, now=now): m for m in at_risk}
+        sent = Message.objects.filter(  # by the topic index: messages about these meetings
+            topic__in=[session_topic(m.session) for m in at_risk], key__in=list(keys)
+        ).values_list("key", flat=True)
+        for key in set(sent):
+            keys[key].reminded_today = True
+    return at_risk

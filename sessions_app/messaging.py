@@ -31,6 +31,11 @@ from .models import Message, ReminderSettings, Session, session_topic
 # log keeps their bodies for staff); their texts say little and link to the page.
 SENSITIVE_KINDS: frozenset[str] = frozenset()
 
+# Kinds sessions_app sends that are not about one session, so not in Message.Kind: name -> label.
+EXTRA_KINDS: dict[str, str] = {
+    "support_digest": "New support requests (a digest, to facilitators)",
+}
+
 
 def reminder_settings_for(organisation_id: int) -> ReminderSettings:
     found = ReminderSettings.objects.filter(organisation_id=organisation_id).first()
@@ -47,6 +52,16 @@ def register_with_notifications() -> None:
                 email_template=f"sessions_app/messages/{kind.value}.txt",
                 text_template=f"sessions_app/messages/{kind.value}_text.txt",
                 sensitive=kind.value in SENSITIVE_KINDS,
+            )
+        )
+    for name, label in EXTRA_KINDS.items():
+        registry.register_kind(
+            MessageKind(
+                name=name,
+                label=label,
+                email_template=f"sessions_app/messages/{name}.txt",
+                text_template=f"sessions_app/messages/{name}_text.txt",
+                sensitive=name in SENSITIVE_KINDS,
             )
         )
     registry.register_personal_link(r"^/a/[^/]+/?$")  # one-tap answers

@@ -399,12 +399,19 @@ class TravelMode(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class SupportCancelReason(models.TextChoices):
+    """Why a request was cancelled by the service rather than by the person's own withdrawal."""
+
+    SAID_NO = "said_no", "Cancelled because you said you can't come"
+
+
 class SupportRequest(models.Model):
     """Help a person needs so childcare, travel, language or access is no barrier. Amounts are in pence."""
 
     Kind = SupportKind
     Status = SupportStatus
     TravelMode = TravelMode
+    CancelReason = SupportCancelReason
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="support_requests")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_requests")
@@ -429,10 +436,17 @@ class SupportRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the request was cancelled because the person said they can't come; cleared when it is restored.
+    cancelled_reason = models.CharField(max_length=12, choices=SupportCancelReason.choices, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(cancelled_reason="") | Q(status="withdrawn", cancelled_at__isnull=False),
+                name="support_cancel_reason_when_withdrawn",
+            ),
             models.UniqueConstraint(
                 fields=["session", "user", "kind"],
                 condition=Q(status__in=["pending", "approved"]),
@@ -470,6 +484,13 @@ class SupportRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.user} at {self.session}"
+
+    @property
+    def cancelled_reason_for_staff(self) -> str:
+        """The reason in the third person, for facilitators' pages."""
+        if self.cancelled_reason == SupportCancelReason.SAID_NO:
+            return "Cancelled because they said they can't come"
+        return ""
 
 
 class CheckIn(models.Model):

@@ -7,9 +7,11 @@ bulk (`messaging.messages_send_many`: one insert, one delivery task per hundred)
 do not even do that in the request: they record a fan-out (`notifications.services.fanout_request`) that a
 task runs after the commit (inline, at once, where MESSAGE_DELIVERY is "inline")."""
 
-from django.conf import settings
-from django.utils import timezone
+from datetime import timedelta
 
+from django.conf import settings
+
+from core.templatetags.govuk import format_datetime
 from groups.models import Membership, StaffRole
 from groups.selectors import group_facilitators
 from notifications.services import Outgoing, fanout_request
@@ -24,8 +26,8 @@ def _link(path: str) -> str:
 
 
 def when(session: Session) -> str:
-    local = timezone.localtime(session.starts_at)
-    return local.strftime("%A %-d %B, %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+    """For example "Tuesday 3 June, 9:20am": GOV.UK style, the one time format of every page and message."""
+    return format_datetime(session.starts_at, year=False)
 
 
 def place(session: Session, *, show_link: bool) -> str:
@@ -205,7 +207,20 @@ def place_offered(*, rsvp: Rsvp) -> int:
     )
 
 
+URGENT_WITHIN = timedelta(hours=24)
+SUPPORT_DIGEST = "support_digest"  # the kind, registered in messaging.py
+
+
+def support_request_is_urgent(request: SupportRequest) -> bool:
+    """A request made within 24 hours of its session cannot wait for the next digest."""
+    return request.session.starts_at - request.created_at <= URGENT_WITHIN
+
+
 def support_requested(*, request: SupportRequest) -> int:
+    """Facilitators hear of a new request in their digest (checks.support_digests_run, every 15 minutes), not
+    one email each; only an urgent one (its session within 24 hours) is sent to them at once."""
+    if not support_request_is_urgent(request):
+        return 0
     session = request.session
     return _tell(
         people=list(group_facilitators(group_id=session.group_id)),
@@ -214,6 +229,36 @@ def support_requested(*, request: SupportRequest) -> int:
         session=session,
         context={"request": request, "queue_link": _link("/sessions/support/")},
         subject=f"Support asked for: {session.title}",
+    )
+
+
+def support_digest(*, person, requests: list, key: str) -> int:
+    """One message to a facilitator listing the support requests made since their last digest (`key` names the
+    person and the digest window, so a second run sends nothing)."""
+    for request in requests:
+        request.when = when(request.session)
+    count = len(requests)
+    return _tell(
+        people=[person],
+        kind=SUPPORT_DIGEST,
+        key=key,
+        session=None,
+        organisation_id=requests[0].session.group.organisation_id,
+        context={"requests": requests, "count": count, "queue_link": _link("/sessions/support/")},
+        subject=f"{count} new support request{'s' if count != 1 else ''} to decide",
+    )
+
+
+def quorum_reminder(*, session: Session, people: list, key: str) -> int:
+    """The chaser, sent again by a governance lead to the parents who have not answered a meeting at risk of
+    missing its parent quorum (`key`: one a day per meeting)."""
+    return _tell_many(
+        people=people,
+        kind=Message.Kind.CHASER,
+        key=key,
+        session=session,
+        context={"place": place(session, show_link=False)},
+        subject=f"Can you come? {session.title}, {when(session)}",
     )
 
 

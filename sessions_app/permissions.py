@@ -26,7 +26,7 @@ from groups.permissions import (
     visible_groups_q,
 )
 
-from .models import FacilitatorRole, FollowUp, Session, SessionFacilitator
+from .models import FacilitatorRole, FollowUp, Session, SessionFacilitator, SupportRequest
 
 
 def _signed_in(user) -> bool:
@@ -318,5 +318,61 @@ def sessions_governance(user, queryset):
 
 register("organisation.governance", can_oversee_governance, queryset=organisations_overseen)
 register("session.governance", can_see_session_governance, queryset=sessions_governance)
+
+# --- the role homes: what each staff role watches across its organisation ---------------------------------
+
+
+def can_oversee_follow_up(user, follow_up) -> bool:
+    """Safeguarding leads watch every follow-up of their organisation (overdue ones are escalated to them)."""
+    return has_role(user, follow_up.session.group.organisation_id, R.SAFEGUARDING_LEAD)
+
+
+def follow_ups_overseen(user, queryset):
+    return queryset.filter(session__group__organisation_id__in=list(orgs_with_role(user, R.SAFEGUARDING_LEAD)))
+
+
+def can_oversee_checkin(user, checkin) -> bool:
+    """Safeguarding leads see who left their organisation's sessions feeling low."""
+    return has_role(user, checkin.session.group.organisation_id, R.SAFEGUARDING_LEAD)
+
+
+def checkins_overseen(user, queryset):
+    return queryset.filter(session__group__organisation_id__in=list(orgs_with_role(user, R.SAFEGUARDING_LEAD)))
+
+
+def can_see_support_to_pay(user, support_request) -> bool:
+    """Finance officers read the approved support of their organisation, to pay it; they decide nothing."""
+    return support_request.status == SupportRequest.Status.APPROVED and has_role(
+        user, support_request.session.group.organisation_id, R.FINANCE_OFFICER
+    )
+
+
+def support_requests_to_pay(user, queryset):
+    return queryset.filter(
+        status=SupportRequest.Status.APPROVED,
+        session__group__organisation_id__in=list(orgs_with_role(user, R.FINANCE_OFFICER)),
+    )
+
+
+def can_remind_for_quorum(user, session) -> bool:
+    """Governance leads and organisation admins remind the parents who have not answered, for a published
+    meeting of a group with a parent quorum."""
+    return (
+        session.status != Session.Status.DRAFT
+        and session.group.parent_quorum > 0
+        and has_role(user, session.group.organisation_id, R.GOVERNANCE_LEAD, R.ADMIN)
+    )
+
+
+def sessions_remindable_for_quorum(user, queryset):
+    return queryset.filter(
+        group__organisation_id__in=list(orgs_with_role(user, R.GOVERNANCE_LEAD, R.ADMIN)), group__parent_quorum__gt=0
+    ).exclude(status=Session.Status.DRAFT)
+
+
+register("follow_up.oversee", can_oversee_follow_up, queryset=follow_ups_overseen, hide_existence=True)
+register("checkin.oversee", can_oversee_checkin, queryset=checkins_overseen, hide_existence=True)
+register("support_request.pay", can_see_support_to_pay, queryset=support_requests_to_pay)
+register("session.quorum_remind", can_remind_for_quorum, queryset=sessions_remindable_for_quorum)
 
 __all__ = ["FollowUp", "SessionObjectPermissionMixin", "SessionPermissionMixin"]

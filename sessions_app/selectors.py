@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from groups.models import Group, Membership, Organisation, User
+from groups.models import Group, Membership, Organisation, StaffRole, User
 from groups.permissions import R, facilitated_group_ids, has_perm, has_role, orgs_with_role, standing, visible
 from groups.selectors import PAGE_SIZE, TrailPage, page_of
 
@@ -547,3 +547,181 @@ def follow_up_queue_page(*, user, show_closed: bool, number=1) -> TrailPage:
 def can_see_follow_ups(*, user) -> bool:
     """Whoever the "follow_up.queue" policy lets open the queue."""
     return has_perm(user, "follow_up.queue", None)
+
+
+# --- the role homes ----------------------------------------------------------------------------------------
+# Each list is bounded (`limit`), each is one query, and each rests on a registered permission's queryset form, so
+# a home page costs the same whatever the organisation's history and shows only what the role may see.
+
+ESCALATE_AFTER = timedelta(days=2)  # a follow-up overdue by more than this is escalated to the safeguarding lead
+LOW_CHECKOUT_DAYS = 14
+
+
+def support_urgency(session, *, now=None) -> str:
+    """How soon the session of a support request is, in words ("session in 2 hours", "tomorrow"), or "" when it
+    is more than a week away or over."""
+    now = now or timezone.now()
+    to_go = session.starts_at - now
+    if to_go <= timedelta(0):
+        return "session started" if session.ends_at > now else ""
+    if to_go < timedelta(hours=1):
+        minutes = max(1, int(to_go.total_seconds() // 60))
+        return f"session in {minutes} minute{'s' if minutes != 1 else ''}"
+    if to_go < timedelta(hours=24):
+        hours = int(to_go.total_seconds() // 3600)
+        if timezone.localdate(session.starts_at) == timezone.localdate(now) or hours < 12:
+            return f"session in {hours} hour{'s' if hours != 1 else ''}"
+        return "tomorrow"
+    days = (timezone.localdate(session.starts_at) - timezone.localdate(now)).days
+    if days == 1:
+        return "tomorrow"
+    if days < 7:
+        return f"in {days} days"
+    return ""
+
+
+def is_urgent(session, *, now=None) -> bool:
+    """A support request for a session within 24 hours cannot wait for the next digest."""
+    now = now or timezone.now()
+    return session.starts_at - now <= timedelta(hours=24)
+
+
+def sessions_today_run_by(*, user, now=None, limit: int = 10) -> list:
+    """Published sessions today that the person runs (the "session.run" policy), soonest first."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return list(
+        visible(user, "session.run", Session.objects.filter(status=Session.Status.PUBLISHED, starts_at__date=today))
+        .select_related("group", "venue")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def overdue_follow_ups(*, user, now=None, limit: int = 10) -> list:
+    """Open follow-ups past their due date that the person may close, the most overdue first."""
+    today = timezone.localdate(now or timezone.now())
+    return list(follow_up_queue(user=user).filter(due_on__lt=today).order_by("due_on", "created_at", "pk")[:limit])
+
+
+def drafts_managed(*, user, limit: int = 10) -> list:
+    """Draft sessions in the groups the person manages, the soonest first."""
+    return list(
+        visible(user, "session.manage", Session.objects.filter(status=Session.Status.DRAFT))
+        .select_related("group")
+        .order_by("starts_at", "pk")[:limit]
+    )
+
+
+def support_to_decide(*, user, now=None, limit: int = 10) -> list:
+    """Requests waiting for the person's decision, by their session's start (the most urgent first), each with
+    `urgency` in words."""
+    now = now or timezone.now()
+    rows = list(support_queue(user=user).filter(session__ends_at__gt=now)[:limit])
+    for row in rows:
+        row.urgency = support_urgency(row.session, now=now)
+    return rows
+
+
+def escalated_follow_ups(*, user, now=None, limit: int = 10) -> list:
+    """Overdue open follow-ups across the organisations where the person is safeguarding lead ("follow_up.oversee"),
+    the most overdue first; those overdue by more than ESCALATE_AFTER are marked `escalated` (and so come first)."""
+    today = timezone.localdate(now or timezone.now())
+    rows = list(
+        visible(user, "follow_up.oversee", FollowUp.objects.filter(closed_at__isnull=True, due_on__lt=today))
+        .select_related("session", "session__group", "person", "assigned_to")
+        .order_by("due_on", "created_at", "pk")[:limit]
+    )
+    for row in rows:
+        row.days_overdue = (today - row.due_on).days
+        row.escalated = row.days_overdue > ESCALATE_AFTER.days
+    return rows
+
+
+def low_checkouts(*, user, now=None, limit: int = 10) -> list:
+    """People who left a session feeling low in the last two weeks, across the organisations where the person is
+    safeguarding lead ("checkin.oversee"), the most recent first, with whether a follow-up is still open."""
+    now = now or timezone.now()
+    open_follow_up = FollowUp.objects.filter(
+        session_id=OuterRef("session_id"), person_id=OuterRef("user_id"), closed_at__isnull=True
+    )
+    return list(
+        visible(
+            user,
+            "checkin.oversee",
+            CheckIn.objects.filter(
+                checkout_feeling__lte=CheckIn.LOW_FEELING,
+                checked_out_at__gte=now - timedelta(days=LOW_CHECKOUT_DAYS),
+            ),
+        )
+        .annotate(follow_up_open=Exists(open_follow_up))
+        .select_related("session", "session__group", "user")
+        .order_by("-checked_out_at", "-pk")[:limit]
+    )
+
+
+def support_to_pay(*, user, limit: int = 10) -> list:
+    """Approved support in the organisations where the person is finance officer ("support_request.pay"), the
+    most recently approved first, with the amount approved."""
+    return list(
+        visible(user, "support_request.pay", SupportRequest.objects.all())
+        .select_related("session", "session__group", "user")
+        .order_by("-decided_at", "-pk")[:limit]
+    )
+
+
+@dataclass
+class AdminWork:
+    """What needs an organisation admin, across the organisations they administer."""
+
+    without_two_step: list
+    open_invitations: int
+    expired_invitations: int
+    short_of_facilitators: list
+
+
+def admin_work(*, user, now=None, limit: int = 10) -> AdminWork | None:
+    """Staff whose role needs two-step sign-in and who have not set it up; invitations still open and those
+    that ran out unanswered in the last 30 days; groups with fewer than two facilitators. Three queries."""
+    from allauth.mfa.models import Authenticator
+
+    from groups.middleware import ROLES_NEEDING_TWO_STEP
+    from groups.models import Invitation
+
+    now = now or timezone.now()
+    org_ids = list(orgs_with_role(user, R.ADMIN))
+    if not org_ids:
+        return None
+    has_app = Authenticator.objects.filter(user_id=OuterRef("user_id"), type=Authenticator.Type.TOTP)
+    staff = (
+        StaffRole.objects.filter(
+            organisation_id__in=org_ids, role__in=list(ROLES_NEEDING_TWO_STEP), user__is_active=True
+        )
+        .exclude(Exists(has_app))
+        .select_related("user", "organisation")
+        .order_by("user__full_name", "user_id", "role")
+    )
+    people = {}
+    for role in staff[: limit * 3]:
+        person = people.setdefault(role.user_id, {"user": role.user, "organisation": role.organisation, "roles": []})
+        person["roles"].append(role.get_role_display().lower())
+    open_inv = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+    counts = Invitation.objects.filter(open_inv, group__organisation_id__in=org_ids).aggregate(
+        open=Count("pk", filter=Q(expires_at__gt=now)),
+        expired=Count("pk", filter=Q(expires_at__lte=now, expires_at__gt=now - timedelta(days=30))),
+    )
+    facilitators = Count(
+        "memberships",
+        filter=Q(memberships__role=Membership.Role.FACILITATOR, memberships__left_at__isnull=True),
+    )
+    short = list(
+        Group.objects.filter(organisation_id__in=org_ids, archived_at__isnull=True)
+        .annotate(facilitator_count=facilitators)
+        .filter(facilitator_count__lt=2)
+        .order_by("name", "pk")[:limit]
+    )
+    return AdminWork(
+        without_two_step=list(people.values())[:limit],
+        open_invitations=counts["open"],
+        expired_invitations=counts["expired"],
+        short_of_facilitators=short,
+    )

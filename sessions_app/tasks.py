@@ -40,3 +40,8 @@ def record_quorums() -> int:
 @shared_task(name="sessions_app.tasks.watch_facilitators", **JOB_RETRY)
 def watch_facilitators() -> int:
     return len(checks.facilitator_watch_run())
+
+
+@shared_task(name="sessions_app.tasks.send_support_digests", **JOB_RETRY)
+def send_support_digests() -> int:
+    return checks.support_digests_run()

@@ -4,7 +4,8 @@ running (on the day and after: check-in, queues, debrief, decisions, actions, wi
 
 from django.urls import path
 
-from .views import governance, member, orgadmin, running, scheduling
+from .views import governance, home_actions, member, orgadmin, running, scheduling
+from .views import help as help_views
 
 app_name = "sessions_app"
 
@@ -29,6 +30,13 @@ urlpatterns = [
         member.SupportRequestWithdrawView.as_view(),
         name="support_withdraw",
     ),
+    # help to come: after a yes (signed in, or straight from a one-tap link), and "no" confirmed (views/help.py)
+    path("sessions/<int:session_id>/help/", help_views.HelpStartView.as_view(), name="help_start"),
+    path("sessions/<int:session_id>/help/check/", help_views.HelpCheckView.as_view(), name="help_check"),
+    path("sessions/<int:session_id>/help/done/", help_views.HelpDoneView.as_view(), name="help_done"),
+    path("sessions/<int:session_id>/help/restore/", help_views.HelpRestoreView.as_view(), name="help_restore"),
+    path("sessions/<int:session_id>/help/<str:kind>/", help_views.HelpQuestionView.as_view(), name="help_question"),
+    path("sessions/<int:session_id>/cant-come/", help_views.CantComeView.as_view(), name="cant_come"),
     path("sessions/<int:session_id>/calendar.ics", member.SessionIcsView.as_view(), name="session_ics"),
     path("calendar/", member.CalendarSettingsView.as_view(), name="calendar"),
     path("calendar/<str:token>.ics", member.CalendarFeedView.as_view(), name="calendar_feed"),
@@ -40,6 +48,8 @@ urlpatterns = [
     ),
     # running: on the day and after
     path("sessions/<int:session_id>/check-in/", running.CheckInScreenView.as_view(), name="checkin_screen"),
+    path("sessions/<int:session_id>/check-in/undo/", running.CheckInUndoView.as_view(), name="checkin_undo"),
+    path("sessions/<int:session_id>/check-out/", running.CheckOutScreenView.as_view(), name="checkout_screen"),
     path("sessions/<int:session_id>/debrief/", running.DebriefView.as_view(), name="debrief"),
     path("sessions/<int:session_id>/record/", running.RecordOutcomesView.as_view(), name="record"),
     path("sessions/support/", running.SupportQueueView.as_view(), name="support_queue"),
@@ -50,6 +60,7 @@ urlpatterns = [
     path("actions/<int:action_id>/status/", running.ActionStatusView.as_view(), name="action_status"),
     # governance: parent quorum; one-tap answers from messages
     path("governance/", governance.DashboardView.as_view(), name="governance"),
+    path("sessions/<int:session_id>/quorum/remind/", home_actions.QuorumRemindView.as_view(), name="quorum_remind"),
     path("sessions/<int:session_id>/quorum/", governance.QuorumRecordView.as_view(), name="quorum_record"),
     path("sessions/<int:session_id>/messages/", governance.SessionMessagesView.as_view(), name="session_messages"),
     path("a/<str:token>/", governance.OneTapAnswerView.as_view(), name="one_tap_answer"),

@@ -148,6 +148,7 @@ def world(django_db_setup, django_db_blocker):
                 "action_id": Action.objects.get(session=held).pk,
                 "material_id": material.pk,
                 "token": "not-a-real-token",
+                "kind": "childcare",
             }
             yield {"people": {k: v.pk for k, v in people.items()}, "args": urls, "held": held.pk, "coming": coming.pk}
             transaction.set_rollback(True)
@@ -215,6 +216,8 @@ TABLE = {
     "sessions/<int:session_id>/check-in/me/": row(MEMBERS),
     "sessions/<int:session_id>/preparation/<int:material_id>/file/": row(MEMBERS | MANAGERS),
     "sessions/<int:session_id>/check-in/": row(MANAGERS, session="held"),
+    "sessions/<int:session_id>/check-in/undo/": row(MANAGERS, session="held"),
+    "sessions/<int:session_id>/check-out/": row(MANAGERS, session="held"),
     "sessions/<int:session_id>/debrief/": row(MANAGERS, session="held"),
     "sessions/<int:session_id>/record/": row(MANAGERS, session="held"),
     "sessions/support/": row(MANAGERS | {"other_facilitator"} | ELSEWHERE, inside=SIGNED_IN),
@@ -226,6 +229,14 @@ TABLE = {
     "governance/": row({"governance_lead", "org_admin"} | ELSEWHERE, inside=SIGNED_IN),
     # governance leads: only meetings of groups with a parent quorum (the mothers' group has none)
     "sessions/<int:session_id>/quorum/": row(MANAGERS),
+    # POST only; the mothers' group has no parent quorum, so it is a 403 to everyone inside
+    "sessions/<int:session_id>/quorum/remind/": row(set()),
+    "sessions/<int:session_id>/help/": row(MEMBERS),
+    "sessions/<int:session_id>/help/check/": row(MEMBERS),
+    "sessions/<int:session_id>/help/done/": row(MEMBERS),
+    "sessions/<int:session_id>/help/restore/": row(MEMBERS),
+    "sessions/<int:session_id>/help/<str:kind>/": row(MEMBERS),
+    "sessions/<int:session_id>/cant-come/": row(MEMBERS),
     "sessions/<int:session_id>/messages/": row(MANAGERS),
     "a/<str:token>/": {"ok": set(), "inside": set(), "session": "coming", "public": True},
     "organisations/<int:organisation_id>/venues/": row({"org_admin"}),

@@ -19,7 +19,7 @@ from groups import permissions, services
 from groups.models import Group, Organisation, StaffRole
 from groups.permissions import PermissionMixin, forget_standing, get_permission, register, registered
 from sessions_app import services as session_services
-from sessions_app.models import Action, Answer, FollowUp, Session, SupportRequest
+from sessions_app.models import Action, Answer, CheckIn, FollowUp, Session, SupportRequest
 from tests.sessions_app.factories import plan_session
 
 LONDON = ZoneInfo("Europe/London")
@@ -29,6 +29,7 @@ ONLINE = {"format": Session.Format.ONLINE, "joining_link": "https://meet.example
 # The model each family of permission names is about. A permission with a queryset form whose family is not
 # here fails the agreement test: add its model.
 MODELS = {
+    "checkin": CheckIn,
     "group": Group,
     "organisation": Organisation,
     "session": Session,

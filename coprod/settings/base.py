@@ -269,6 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-reminders": {"task": "sessions_app.tasks.send_reminders", "schedule": 5 * 60},
     "check-quorums": {"task": "sessions_app.tasks.check_quorums", "schedule": 10 * 60},
     "record-quorums": {"task": "sessions_app.tasks.record_quorums", "schedule": 15 * 60},
+    "send-support-digests": {"task": "sessions_app.tasks.send_support_digests", "schedule": crontab(minute="*/15")},
     "watch-facilitators": {"task": "sessions_app.tasks.watch_facilitators", "schedule": crontab(hour=7, minute=0)},
 }
 

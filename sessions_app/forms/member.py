@@ -35,7 +35,8 @@ FIELDS_FOR_KIND = {
 
 @refuse_control_characters
 class SupportRequestForm(forms.Form):
-    """Every kind's fields are on the page (no script needed); only the chosen kind's fields are checked."""
+    """Every kind's fields are on the page (no script needed); only the chosen kind's fields are checked, and
+    anything typed in another kind's part stops the form with a message rather than being dropped."""
 
     # Which form field shows a service error about a model field (core.forms.add_service_errors).
     FIELD_FOR = {"expected_cost_pence": "expected_cost", "details": "access_details"}
@@ -126,9 +127,29 @@ class SupportRequestForm(forms.Form):
             "For a bigger cost, please speak to a facilitator.",
         )
 
+    def other_kinds_filled(self, kind) -> list[str]:
+        """The kinds, other than the chosen one, whose part of the form has something typed or ticked."""
+        filled = []
+        for other, names in FIELDS_FOR_KIND.items():
+            if other == kind:
+                continue
+            if any(str(self.data.get(name, "")).strip() for name in names):
+                filled.append(other)
+        return filled
+
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
+        others = self.other_kinds_filled(kind) if kind else []
+        if others:
+            # Never thrown away without saying so: the page comes back with everything as it was typed.
+            legends = dict(KIND_CHOICES)
+            names = " and ".join(f"“{legends[k]}”" for k in others)
+            raise forms.ValidationError(
+                f"You also filled in the part for {names}, but this form sends one kind of help: the one you "
+                "chose. Clear that part, or choose “Ask for several kinds of help at once” below.",
+                code="other_kinds_filled",
+            )
         if kind == SupportKind.CHILDCARE:
             if (
                 not cleaned.get("children_count")

@@ -11,9 +11,12 @@ area modules is here.
 from .answers import AnswerResult, rsvp_answer
 from .attendance import (
     CHECKIN_OPENS_BEFORE,
+    CHECKIN_UNDO_WITHIN,
     CHECKOUT_CLOSES_AFTER,
     add_working_days,
     checkin_record,
+    checkin_undo,
+    checkin_undo_until,
     checkout_record,
     follow_up_close,
     session_attendance_close,
@@ -41,11 +44,21 @@ from .scheduling import (
     venue_update,
 )
 from .settings import reminder_settings_update
-from .support import support_request_create, support_request_decide, support_request_withdraw
+from .support import (
+    support_request_create,
+    support_request_decide,
+    support_request_withdraw,
+    support_requests_cancel_for_no,
+    support_requests_cancelled_for_no,
+    support_requests_create,
+    support_requests_open,
+    support_requests_restore,
+)
 
 __all__ = [
     "ABBREVIATION_RE",
     "CHECKIN_OPENS_BEFORE",
+    "CHECKIN_UNDO_WITHIN",
     "CHECKOUT_CLOSES_AFTER",
     "MAX_SERIES_WEEKS",
     "AnswerResult",
@@ -56,6 +69,8 @@ __all__ = [
     "calendar_feed_get_or_create",
     "calendar_feed_renew",
     "checkin_record",
+    "checkin_undo",
+    "checkin_undo_until",
     "checkout_record",
     "debrief_record",
     "decision_confirm",
@@ -77,6 +92,11 @@ __all__ = [
     "support_request_create",
     "support_request_decide",
     "support_request_withdraw",
+    "support_requests_cancel_for_no",
+    "support_requests_cancelled_for_no",
+    "support_requests_create",
+    "support_requests_open",
+    "support_requests_restore",
     "unexplained_abbreviations",
     "venue_create",
     "venue_retire",

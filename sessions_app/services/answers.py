@@ -9,8 +9,9 @@ from django.utils import timezone
 from groups.models import Membership, User
 
 from .. import notify
-from ..models import Answer, Rsvp, Session, SupportRequest
+from ..models import Answer, Rsvp, Session
 from ._common import audit, lock
+from .support import support_requests_cancel_for_no
 
 
 @dataclass
@@ -48,13 +49,14 @@ def promote_from_waiting_list(session: Session) -> list[Rsvp]:
 
 
 @transaction.atomic
-def rsvp_answer(*, session: Session, user: User, answer: str, withdraw_support: bool = True) -> AnswerResult:
+def rsvp_answer(*, session: Session, user: User, answer: str, cancel_support: bool = False) -> AnswerResult:
     """Members answer yes, no or maybe, and can change their answer until the session starts. A yes takes a
     place while there are places, otherwise joins the waiting list; a place given up goes to the first person
     waiting. The session row is locked, so two people taking the last place at once get one place and one
-    waiting-list spot. Saying no or maybe withdraws pending support requests, unless `withdraw_support` is
-    False (an answer from a one-tap link, where nobody has signed in to confirm that). The same answer again
-    changes nothing."""
+    waiting-list spot. Saying no keeps the person's support requests unless `cancel_support` says they
+    confirmed cancelling them (support_requests_cancel_for_no records why, so saying yes again can restore
+    them); maybe always keeps them. The same answer again changes nothing, except that a confirmed no still
+    cancels what is left."""
     if answer not in Answer.values:
         raise ValidationError("Choose yes, no or maybe.", code="unknown_answer")
     session = lock(session)
@@ -75,21 +77,21 @@ def rsvp_answer(*, session: Session, user: User, answer: str, withdraw_support: 
     if rsvp is None:
         rsvp = Rsvp(session=session, user=user, answer=answer, answered_at=now)
     elif rsvp.answer == answer:
+        if answer == Answer.NO and cancel_support:
+            support_requests_cancel_for_no(session=session, user=user)
         return AnswerResult(rsvp=rsvp, got_place=rsvp.has_place, waitlisted=rsvp.is_waitlisted)
     rsvp.answer = answer
     rsvp.updated_at = now
-    withdrawn = 0
     if answer == Answer.YES:
         full = session.capacity is not None and places_taken(session) >= session.capacity
         rsvp.waitlisted_at = now if full else None
     else:
         rsvp.waitlisted_at = None
-    if answer != Answer.YES and withdraw_support:
-        withdrawn = SupportRequest.objects.filter(
-            session=session, user=user, status=SupportRequest.Status.PENDING
-        ).update(status=SupportRequest.Status.WITHDRAWN)
     rsvp.full_clean()
     rsvp.save()
+    cancelled = []
+    if answer == Answer.NO and cancel_support:
+        cancelled = support_requests_cancel_for_no(session=session, user=user)
     promoted = promote_from_waiting_list(session) if had_place and answer != Answer.YES else []
     audit(
         action="rsvp.answered",
@@ -101,7 +103,7 @@ def rsvp_answer(*, session: Session, user: User, answer: str, withdraw_support: 
             "answer": answer,
             "waitlisted": rsvp.is_waitlisted,
             "promoted": [r.user_id for r in promoted],
-            "support_requests_withdrawn": withdrawn,
+            "support_requests_cancelled": len(cancelled),
         },
     )
     return AnswerResult(rsvp=rsvp, got_place=rsvp.has_place, waitlisted=rsvp.is_waitlisted)

@@ -18,9 +18,14 @@ class OneTapAnswerView(TemplateView):
     """The yes/no link in an invitation or chaser (see answer_links: single use, bound to the person, days not
     months). GET only shows a confirm button (email scanners open links; they must not answer for anyone);
     POST answers. The page shows no name: whoever holds the link learns nothing about whose it is. While
-    someone else is signed in, the link is refused."""
+    someone else is signed in, the link is refused.
 
-    template_name = "sessions_app/governance/one_tap_answer.html"
+    A yes page also asks "Do you need any help to come?": the kinds ticked go with the yes, and once it is
+    recorded this browser may carry on through the help pages (views/help.py) for this session and this person
+    only, for half an hour, without signing in (answer_links.help_grant_give). After a no, the same grant lets
+    them confirm cancelling what they had asked for."""
+
+    template_name = "sessions_app/help/one_tap_answer.html"
 
     def dispatch(self, request, *args, **kwargs):
         link = answer_token_open(kwargs["token"])
@@ -47,18 +52,46 @@ class OneTapAnswerView(TemplateView):
         return self.render_to_response(self.get_context_data(expired=problem == "closed"))
 
     def get_context_data(self, **kwargs):
+        # Imported here, not at the top: the help journey's modules are views/help.py's, this class only hands over.
+        from ..forms.help import HelpKindsForm
+
         ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("help_form", HelpKindsForm())
         ctx.update(session=self.session, answer=self.answer)
         return ctx
 
     def post(self, request, *args, **kwargs):
+        from django.shortcuts import redirect
+
+        from ..answer_links import help_grant_give
+        from ..forms.help import KIND_SLUGS, HelpKindsForm
+        from ..services.support import support_requests_open
+        from .help import journey_start, kinds_text
+
+        help_form = HelpKindsForm(request.POST if self.answer == Answer.YES else None)
+        kinds = help_form.kinds() if help_form.is_bound and help_form.is_valid() else []
         try:
             result, support_pending = answer_by_link(link=self.link, person=self.person)
         except ValidationError as e:
             if e.code in ("link_used", "link_expired"):
                 return self.refuse(problem=e.code.removeprefix("link_"), status=410)
             return self.render_to_response(self.get_context_data(error=" ".join(e.messages)))
-        return self.render_to_response(self.get_context_data(done=True, result=result, support_pending=support_pending))
+        help_grant_give(request_session=request.session, session_id=self.session.pk, person_id=self.person.pk)
+        if kinds and result.rsvp.answer == Answer.YES:
+            journey_start(
+                request_session=request.session, session_id=self.session.pk, person_id=self.person.pk, kinds=kinds
+            )
+            return redirect("sessions_app:help_question", session_id=self.session.pk, kind=KIND_SLUGS[kinds[0]])
+        asked = support_requests_open(session=self.session, user=self.person) if self.answer == Answer.NO else []
+        return self.render_to_response(
+            self.get_context_data(
+                done=True,
+                result=result,
+                support_pending=support_pending,
+                asked=asked,
+                asked_text=kinds_text([r.kind for r in asked]),
+            )
+        )
 
 
 class DashboardView(PermissionMixin, TemplateView):

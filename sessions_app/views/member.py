@@ -18,15 +18,29 @@ from core.forms import ServiceFormMixin, safe_next_url
 from groups.permissions import has_perm
 
 from .. import calendar, selectors, services
+from ..forms.help import HelpKindsForm
 from ..forms.member import SelfCheckInForm, SelfCheckOutForm, SupportRequestForm
 from ..models import Answer, SupportRequest
 from ..permissions import SessionObjectPermissionMixin, SessionPermissionMixin
+from ..services import support as support_services
+from .help import decision_due_text
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
+
+
+def restorable_of(requests) -> list[SupportRequest]:
+    """From all of a person's requests for a session (already loaded), those a "no" cancelled that they could
+    ask for again: the latest of each kind not asked for again since."""
+    live = {r.kind for r in requests if r.status in (SupportRequest.Status.PENDING, SupportRequest.Status.APPROVED)}
+    latest = {}
+    for r in sorted(requests, key=lambda r: (r.created_at, r.pk)):
+        if r.status == SupportRequest.Status.WITHDRAWN and r.cancelled_reason and r.kind not in live:
+            latest[r.kind] = r
+    return sorted(latest.values(), key=lambda r: r.created_at)
 
 
 class SessionDetailView(SessionPermissionMixin, TemplateView):
@@ -58,6 +72,9 @@ class SessionDetailView(SessionPermissionMixin, TemplateView):
             and not session.is_cancelled
             and (bool(rsvp and rsvp.has_place) or ctx["can_manage"] or ctx["can_run"]),
             can_ask_for_support=live and bool(rsvp and rsvp.answer == Answer.YES),
+            help_form=HelpKindsForm(),
+            decision_due=decision_due_text(session),
+            restorable=restorable_of(page.support_requests) if live and rsvp and rsvp.answer == Answer.YES else [],
             places_left=(max(session.capacity - page.places_taken, 0) if session.capacity else None),
             preparation_waiting=not page.preparation and timezone.now() < page.preparation_opens_at,
             my_checkin=can_answer and session.checkin_open_at(),
@@ -77,10 +94,12 @@ class AnswerView(SessionPermissionMixin, View):
         return redirect(safe_next_url(self.request, self.request.POST.get("next"), self.session.get_absolute_url()))
 
     def post(self, request, *args, **kwargs):
+        given = request.POST.get("answer", "")
+        if given == Answer.NO and support_services.support_requests_open(session=self.session, user=request.user):
+            # Saying no would cancel what they asked for: they confirm that on its own page first.
+            return redirect("sessions_app:cant_come", session_id=self.session.pk)
         try:
-            result = services.rsvp_answer(
-                session=self.session, user=request.user, answer=request.POST.get("answer", "")
-            )
+            result = services.rsvp_answer(session=self.session, user=request.user, answer=given)
         except ValidationError as e:
             messages.error(request, _error_text(e))
             return self._back()

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from core import extensions
 from core.forms import ServiceFormMixin, add_service_errors, safe_next_url
@@ -19,6 +19,7 @@ from ..forms.running import (
     ActionForm,
     ActionStatusForm,
     CheckInForm,
+    CheckInUndoForm,
     CheckOutForm,
     DebriefForm,
     DecisionForm,
@@ -29,64 +30,93 @@ from ..forms.running import (
 )
 from ..models import SupportRequest
 from ..permissions import SessionObjectPermissionMixin, SessionPermissionMixin
+from ..services.attendance import CHECKIN_UNDO_WITHIN, checkin_undo, checkin_undo_until
 
 # --- the check-in screen -----------------------------------------------------------------------------------
 
 
-class CheckInScreenView(SessionPermissionMixin, TemplateView):
-    """The facilitator's tablet on the day: one tap checks a person in or out. Feelings are shown here only."""
+class _DoorMixin:
+    """What the check-in and check-out screens share: the name filter (a GET ``?q=`` that works without
+    JavaScript; static/js/checkin-filter.js filters the same list as you type) and a checked person id."""
+
+    FILTER_MAX_LENGTH = 100
+
+    def filter_text(self) -> str:
+        return self.request.GET.get("q", "").strip()[: self.FILTER_MAX_LENGTH]
+
+    @staticmethod
+    def matches(row, wanted: str) -> bool:
+        user = row.membership.user
+        names = f"{user.display_name} {user.full_name}".casefold()
+        return wanted.casefold() in names
+
+    @staticmethod
+    def person_id_from(raw: str) -> int | None:
+        if raw.isascii() and raw.isdigit() and len(raw) <= 9:
+            return int(raw)
+        return None
+
+    def screen_url(self, name: str, person_id: int | None = None) -> str:
+        url = reverse(f"sessions_app:{name}", args=[self.session.pk])
+        return f"{url}#person-{person_id}" if person_id else url
+
+
+class CheckInScreenView(_DoorMixin, SessionPermissionMixin, TemplateView):
+    """The facilitator's tablet at the door. One tap checks a person in; a second tap changes nothing (the card
+    has collapsed to "Checked in 9:46am · Undo", with Undo away from where the button was). Checking out is a
+    separate step on its own page (CheckOutScreenView), offered once the session has started. Feelings are
+    shown here only."""
 
     permission = "session.run"
     template_name = "sessions_app/running/checkin_screen.html"
-    FORMS = {"checkin": CheckInForm, "checkout": CheckOutForm}
 
     error_person_id = None
     error_form = None
 
     @staticmethod
-    def _prefix(action: str, person_id: int) -> str:
-        return f"{'in' if action == 'checkin' else 'out'}-{person_id}"
+    def _prefix(person_id: int) -> str:
+        return f"in-{person_id}"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         session = self.session
         state = session.checkin_state()
+        can_tap = state in ("open", "not_yet") and not session.attendance_is_closed
+        can_undo = state == "open" and not session.attendance_is_closed
+        now = timezone.now()
+        wanted = self.filter_text()
         expected, walk_ins = [], []
         counts = {"expected": 0, "checked_in": 0, "checked_out": 0}
         error_shown = False
         rows = selectors.checkin_rows(session=session)
+        shown = [row for row in rows if not wanted or self.matches(row, wanted)]
         # Markers from higher apps, asked for once for every row (core.extensions.checkin_row_markers).
         markers = extensions.markers_for(
-            request=self.request, session=session, person_ids=[row.membership.user_id for row in rows]
+            request=self.request, session=session, person_ids=[row.membership.user_id for row in shown]
         )
         for row in rows:
-            person_id = row.membership.user_id
-            name = row.membership.user.display_name
             checkin = row.checkin
             counts["expected"] += row.expected
             counts["checked_in"] += checkin is not None
             counts["checked_out"] += bool(checkin and checkin.checked_out_at)
+        for row in shown:
+            person_id = row.membership.user_id
+            checkin = row.checkin
+            form = None
             if person_id == self.error_person_id:
                 form, error_shown = self.error_form, True
-            elif checkin is None:
+            elif checkin is None and can_tap:
                 form = CheckInForm(
-                    prefix=self._prefix("checkin", person_id), initial={"person": person_id}, person_name=name
+                    prefix=self._prefix(person_id),
+                    initial={"person": person_id},
+                    person_name=row.membership.user.display_name,
                 )
-            elif checkin.checked_out_at is None:
-                form = CheckOutForm(
-                    prefix=self._prefix("checkout", person_id), initial={"person": person_id}, person_name=name
-                )
-            else:
-                form = None
-            show_form = form is not None and (
-                (state in ("open", "not_yet") and not session.attendance_is_closed) or form.is_bound
-            )
+            undo_until = checkin_undo_until(checkin) if checkin is not None else None
             (expected if row.expected else walk_ins).append(
                 {
                     "row": row,
                     "form": form,
-                    "show_form": show_form,
-                    "checking_out": isinstance(form, CheckOutForm),
+                    "can_undo": can_undo and undo_until is not None and now <= undo_until,
                     "markers": markers.get(person_id, []),
                 }
             )
@@ -97,6 +127,11 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
             window=state,
             opens_at=session.checkin_opens_at,
             closes_at=session.checkin_closes_at,
+            filter_text=wanted,
+            shown_count=len(shown),
+            total_count=len(rows),
+            undo_minutes=int(CHECKIN_UNDO_WITHIN.total_seconds() // 60),
+            checkout_offered=session.has_started and state == "open" and not session.attendance_is_closed,
             # An error about someone not on the screen (not a member of the group) is shown at the top.
             page_error_form=self.error_form if self.error_form is not None and not error_shown else None,
             attendance=list(selectors.attendance(session=session)) if session.has_ended else None,
@@ -106,40 +141,25 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         if request.POST.get("close_register") == "yes":
             return self._close_register(request)
-        action = request.POST.get("action", "")
-        raw_person = request.POST.get("person", "")
-        form_class = self.FORMS.get(action)
-        if form_class is None or not (raw_person.isascii() and raw_person.isdigit() and len(raw_person) <= 9):
-            return HttpResponseBadRequest("Choose a person to check in or out.")
-        person_id = int(raw_person)
+        person_id = self.person_id_from(request.POST.get("person", ""))
+        if request.POST.get("action", "") != "checkin" or person_id is None:
+            return HttpResponseBadRequest("Choose a person to check in.")
         person = selectors.person_by_id(person_id=person_id)
-        form = form_class(
-            request.POST, prefix=self._prefix(action, person_id), person_name=person.display_name if person else ""
+        form = CheckInForm(
+            request.POST, prefix=self._prefix(person_id), person_name=person.display_name if person else ""
         )
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 if person is None:
                     raise ValidationError("Only members of this group can be checked in.", code="not_a_member")
-                if action == "checkin":
-                    services.checkin_record(
-                        session=self.session, person=person, acting_user=request.user, feeling=data["feeling"]
-                    )
-                    messages.success(request, f"{person.display_name} is checked in.")
-                else:
-                    services.checkout_record(
-                        session=self.session,
-                        person=person,
-                        acting_user=request.user,
-                        feeling=data["feeling"],
-                        wants_to_talk=data["wants_to_talk"],
-                    )
-                    messages.success(request, f"{person.display_name} is checked out.")
+                services.checkin_record(
+                    session=self.session, person=person, acting_user=request.user, feeling=form.cleaned_data["feeling"]
+                )
             except ValidationError as e:
                 add_service_errors(form, e)
             else:
-                url = reverse("sessions_app:checkin_screen", args=[self.session.pk])
-                return redirect(f"{url}#person-{person_id}")
+                messages.success(request, f"{person.display_name} is checked in.")
+                return redirect(self.screen_url("checkin_screen", person_id))
         self.error_person_id, self.error_form = person_id, form
         return self.render_to_response(self.get_context_data())
 
@@ -152,6 +172,117 @@ class CheckInScreenView(SessionPermissionMixin, TemplateView):
         else:
             messages.success(request, "The register is closed. Nobody more can be checked in or out.")
         return redirect("sessions_app:checkin_screen", session_id=self.session.pk)
+
+
+class CheckInUndoView(_DoorMixin, SessionPermissionMixin, View):
+    """Takes back a check-in tapped by mistake, within a few minutes (services.attendance.checkin_undo). Posted
+    from the collapsed card on the check-in screen; it never checks anyone out."""
+
+    permission = "session.run"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = CheckInUndoForm(request.POST)
+        if not form.is_valid():
+            return HttpResponseBadRequest("Choose a person whose check-in to undo.")
+        person_id = form.cleaned_data["person"]
+        person = selectors.person_by_id(person_id=person_id)
+        if person is None:
+            return HttpResponseBadRequest("Choose a person whose check-in to undo.")
+        try:
+            undone = checkin_undo(session=self.session, person=person, acting_user=request.user)
+        except ValidationError as e:
+            messages.error(request, " ".join(e.messages))
+        else:
+            if undone:
+                messages.success(request, f"{person.display_name}'s check-in is undone. They are not checked in.")
+            else:
+                messages.info(request, f"{person.display_name} is not checked in.")
+        return redirect(self.screen_url("checkin_screen", person_id))
+
+
+class CheckOutScreenView(_DoorMixin, SessionPermissionMixin, TemplateView):
+    """The end-of-session step, on its own page so a tap at the door can never check someone out: everyone who
+    checked in, each with a check-out form (how they feel, whether they would like to talk). Offered once the
+    session has started."""
+
+    permission = "session.run"
+    template_name = "sessions_app/running/checkin_checkout.html"
+
+    error_person_id = None
+    error_form = None
+
+    @staticmethod
+    def _prefix(person_id: int) -> str:
+        return f"out-{person_id}"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        session = self.session
+        state = session.checkin_state()
+        open_now = session.has_started and state == "open" and not session.attendance_is_closed
+        wanted = self.filter_text()
+        rows = [row for row in selectors.checkin_rows(session=session) if row.checkin is not None]
+        shown = [row for row in rows if not wanted or self.matches(row, wanted)]
+        items = []
+        for row in shown:
+            person_id = row.membership.user_id
+            form = None
+            if person_id == self.error_person_id:
+                form = self.error_form
+            elif open_now and row.checkin.checked_out_at is None:
+                form = CheckOutForm(
+                    prefix=self._prefix(person_id),
+                    initial={"person": person_id},
+                    person_name=row.membership.user.display_name,
+                )
+            items.append({"row": row, "form": form})
+        ctx.update(
+            items=items,
+            still_in=sum(1 for row in rows if row.checkin.checked_out_at is None),
+            checked_out=sum(1 for row in rows if row.checkin.checked_out_at is not None),
+            open_now=open_now,
+            window=state,
+            closes_at=session.checkin_closes_at,
+            filter_text=wanted,
+            shown_count=len(shown),
+            total_count=len(rows),
+            page_error_form=self.error_form
+            if self.error_form is not None and self.error_person_id not in {i["row"].membership.user_id for i in items}
+            else None,
+        )
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        person_id = self.person_id_from(request.POST.get("person", ""))
+        if request.POST.get("action", "") != "checkout" or person_id is None:
+            return HttpResponseBadRequest("Choose a person to check out.")
+        if not self.session.has_started:
+            messages.error(request, "You can check people out once the session has started.")
+            return redirect(self.screen_url("checkout_screen"))
+        person = selectors.person_by_id(person_id=person_id)
+        form = CheckOutForm(
+            request.POST, prefix=self._prefix(person_id), person_name=person.display_name if person else ""
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if person is None:
+                    raise ValidationError("Only members of this group can be checked out.", code="not_a_member")
+                services.checkout_record(
+                    session=self.session,
+                    person=person,
+                    acting_user=request.user,
+                    feeling=data["feeling"],
+                    wants_to_talk=data["wants_to_talk"],
+                )
+            except ValidationError as e:
+                add_service_errors(form, e)
+            else:
+                messages.success(request, f"{person.display_name} is checked out.")
+                return redirect(self.screen_url("checkout_screen", person_id))
+        self.error_person_id, self.error_form = person_id, form
+        return self.render_to_response(self.get_context_data())
 
 
 # --- support requests ----------------------------------------------------------------------------------------
@@ -187,7 +318,11 @@ class SupportQueueView(PermissionMixin, TemplateView):
                     prefix=f"req-{item.pk}", initial={"amount": pounds_text(item.expected_cost_pence)}
                 )
             if item.session_id not in by_session:
-                by_session[item.session_id] = {"session": item.session, "requests": []}
+                by_session[item.session_id] = {
+                    "session": item.session,
+                    "requests": [],
+                    "urgency": selectors.support_urgency(item.session) if pending else "",
+                }
                 sessions.append(by_session[item.session_id])
             by_session[item.session_id]["requests"].append(item)
         ctx.update(tabs=self.TABS, status=status, pending=pending, sessions=sessions, page=page)

@@ -18,7 +18,7 @@ BOUND = {
     "list": 6,
     "members_as_facilitator": 10,
     "members_as_parent": 9,
-    "home_as_facilitator": 15,
+    "home_as_facilitator": 18,
     "home_as_parent": 9,
 }
 

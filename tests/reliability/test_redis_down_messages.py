@@ -146,7 +146,9 @@ def test_with_the_broker_down_pages_answer_at_once_and_every_message_goes_once_w
     starts_at = timezone.now() + timedelta(days=10)
     online = {"starts_at": starts_at, "format": Session.Format.ONLINE, "joining_link": "https://meet.example.test/r"}
     draft = plan_session(big_group, facilitator, facilitator2, title="Summer plans", publish=False, **online)
-    asked = plan_session(big_group, facilitator, facilitator2, title="Winter plans", publish=False, **online)
+    # within a day, so facilitators are told of a support request at once rather than in the next digest
+    soon = {**online, "starts_at": timezone.now() + timedelta(hours=20)}
+    asked = plan_session(big_group, facilitator, facilitator2, title="Winter plans", publish=False, **soon)
     # (the scene is set inline: a published session the parent said yes to)
     settings.MESSAGE_DELIVERY = "inline"
     services.session_publish(session=asked, acting_user=facilitator)

@@ -151,7 +151,7 @@ def test_publishing_invites_every_member_but_the_sessions_facilitators(
     ]
     assert sorted(m.to[0] for m in mailoutbox) == ["parent@example.test", "professional@example.test", spare.email]
     invitation = next(m for m in mailoutbox if m.to == ["parent@example.test"])
-    assert invitation.subject.startswith("Will you come? Summer fun day, Friday 14 June, 6:00pm")
+    assert invitation.subject.startswith("Will you come? Summer fun day, Friday 14 June, 6pm")
     assert "Hello Pat Parent" in invitation.body
     assert "Yes, I'll come: http" in invitation.body
     # The joining link is shared only with people who say yes.

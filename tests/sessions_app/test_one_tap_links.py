@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from sessions_app import services
@@ -179,22 +180,27 @@ def test_a_no_by_link_leaves_support_requests_pending_and_says_how_to_cancel(cli
     # when they tap "no" in a message
     response = client.post(links["no"])
 
-    # then the answer is recorded, the request is not withdrawn, and the page says to sign in to cancel it
+    # then the answer is recorded, the request is not withdrawn, and the page offers to cancel it on confirming
     assert Rsvp.objects.get(session=session, user=parent).answer == Answer.NO
     request.refresh_from_db()
     assert request.status == SupportRequest.Status.PENDING
-    assert "sign in to cancel your requests" in text_of(response)
+    page = text_of(response)
+    assert "You asked for an interpreter. We have not cancelled it" in page
+    assert reverse("sessions_app:cant_come", args=[session.pk]) in response.content.decode()
 
 
-def test_a_no_given_signed_in_still_withdraws_support_requests(session, parent):
-    """Only the link keeps them: the answer form, used signed in, withdraws them as before."""
+def test_a_no_keeps_support_requests_until_cancelling_is_confirmed(session, parent):
+    """Signed in or by link, a plain no keeps them; a confirmed no cancels them and says why."""
     services.rsvp_answer(session=session, user=parent, answer=Answer.YES)
     request = services.support_request_create(session=session, user=parent, kind="interpreter", language="Polish")
 
     services.rsvp_answer(session=session, user=parent, answer=Answer.NO)
-
     request.refresh_from_db()
-    assert request.status == SupportRequest.Status.WITHDRAWN
+    assert request.status == SupportRequest.Status.PENDING
+
+    services.rsvp_answer(session=session, user=parent, answer=Answer.NO, cancel_support=True)
+    request.refresh_from_db()
+    assert (request.status, request.cancelled_reason) == (SupportRequest.Status.WITHDRAWN, "said_no")
 
 
 def test_a_token_without_its_nonce_row_is_not_found(client, session, parent, links):

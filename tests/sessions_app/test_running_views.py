@@ -96,7 +96,7 @@ def check_in(client, session, person, **data):
 
 def check_out(client, session, person, **data):
     return client.post(
-        reverse("sessions_app:checkin_screen", args=[session.pk]),
+        reverse("sessions_app:checkout_screen", args=[session.pk]),
         {"action": "checkout", "person": person.pk, **{f"out-{person.pk}-{k}": v for k, v in data.items()}},
     )
 
@@ -496,7 +496,7 @@ def test_check_in_by_a_tap_then_check_out_with_would_like_to_talk_makes_a_follow
     assert (checkin.checked_in_by, checkin.checkin_feeling) == (facilitator, 4)
     with at(DURING):
         page = text_of(client.get(url))
-    assert "Checked in at 10:02, feeling good." in page
+    assert "Checked in 10:02am, feeling good · Undo the check-in of Pat Parent" in page
     assert "Expected 1 Checked in 1 Checked out 0" in page
 
     # when: checked out, asking to talk
@@ -504,14 +504,15 @@ def test_check_in_by_a_tap_then_check_out_with_would_like_to_talk_makes_a_follow
         response = check_out(client, session, parent, feeling=3, wants_to_talk="on")
 
     # then: a follow-up for the lead facilitator, due two working days after Friday: Tuesday
-    assert response.status_code == 302
+    checkout_url = reverse("sessions_app:checkout_screen", args=[session.pk])
+    assert response.status_code == 302 and response["Location"] == f"{checkout_url}#person-{parent.pk}"
     follow_up = FollowUp.objects.get(session=session, person=parent)
     assert follow_up.assigned_to == facilitator
     assert follow_up.reason == FollowUp.Reason.TALK
     assert follow_up.due_on == date(2030, 3, 5) and follow_up.due_on.weekday() == 1
     with at(AFTER):
         page = text_of(client.get(url))
-    assert "Checked out at 12:30, feeling okay. Would like to talk afterwards." in page
+    assert "Checked out 12:30pm, feeling okay. Would like to talk afterwards." in page
     assert "Expected 1 Checked in 1 Checked out 1" in page
 
     # and: it is in the follow-up queue
@@ -566,7 +567,7 @@ def test_check_in_before_the_window_opens_is_a_clear_message(client, session, fa
     with at(START - timedelta(hours=2)):
         page = text_of(client.get(reverse("sessions_app:checkin_screen", args=[session.pk])))
         response = check_in(client, session, parent)
-    assert "Check-in opens at 09:00" in page
+    assert "Check-in opens at 9am" in page
     assert response.status_code == 200
     assert "Check-in opens an hour before the session starts." in text_of(response)
     assert not CheckIn.objects.exists()
@@ -628,8 +629,8 @@ def test_after_the_session_the_screen_lists_arrival_and_leaving_times(client, se
 
     page = text_of(response)
     assert "Who came" in page
-    assert "Pat Parent 10:02 11:55 Not given Good" in page
-    assert "Check-in and check-out closed at 14:00" in page
+    assert "Pat Parent 10:02am 11:55am Not given Good" in page
+    assert "Check-in and check-out closed at 2pm" in page
     assert 'name="action"' not in response.content.decode()  # no more check-in buttons
 
 
@@ -661,7 +662,7 @@ def test_the_facilitator_sees_feelings_on_the_check_in_screen(client, session, f
     client.force_login(facilitator)
     with at(DURING):
         page = text_of(client.get(reverse("sessions_app:checkin_screen", args=[session.pk])))
-    assert "Checked in at 10:02, feeling very low." in page
+    assert "Checked in 10:02am, feeling very low · Undo" in page
 
 
 # --- the support queue ---------------------------------------------------------------------------------------
@@ -687,7 +688,7 @@ def test_support_queue_shows_pending_requests_grouped_by_session(
 
     # then
     first, second = page.split("Next one", 1)
-    assert "Planning the summer fun day Friday 1 March 2030 at 10:00 · Mothers' group" in first
+    assert "Planning the summer fun day Friday 1 March 2030, 10am · Mothers' group" in first
     assert "Pat Parent: travel" in first and "Expected cost £10" in first and "Bus or train" in first
     assert "Would like us to book a ticket or taxi Yes" in first
     assert "Prue Professional: childcare" in first and "Number of children 2" in first and "Their ages 3, 5" in first
@@ -922,7 +923,7 @@ def test_the_debrief_is_shown_overdue_48_hours_after_the_end(client, session, fa
         done = text_of(client.get(url))
 
     assert "Overdue" not in in_time
-    assert "Overdue: the debrief was due by Sunday 3 March 2030 at 12:00." in late
+    assert "Overdue: the debrief was due by Sunday 3 March 2030 at midday." in late
     assert "Overdue" not in done and "Begin on time." in done
 
 
@@ -1011,7 +1012,7 @@ def test_decisions_actions_and_wins_show_on_the_timeline_to_a_parent(client, ses
     assert win_at < action_at < decision_at  # newest first
     assert "Who: Pat Parent · By: 15 March 2030 · Progress: Not started" in page
     assert "Decided: Agreed, with a wet-weather plan." in page
-    assert "From Planning the summer fun day, Friday 1 March 2030 at 10:00" in page
+    assert "From Planning the summer fun day, Friday 1 March 2030 at 10am" in page
 
 
 def test_a_decision_without_an_outcome_is_refused_with_a_linked_summary(client, session, facilitator):
@@ -1118,18 +1119,40 @@ def test_check_in_screen_query_count(
                 services.checkout_record(session=session, person=person, acting_user=facilitator, feeling=4)
     client.force_login(facilitator)
 
-    # when: during the session (a check-out form per person) or after it (the attendance list)
+    # when: during the session (a collapsed card with Undo per person) or after it (the attendance list)
     with at(DURING if moment == "during" else END + timedelta(minutes=10)):
         with django_assert_max_num_queries(CHECKIN_SCREEN_QUERIES):
             response = client.get(reverse("sessions_app:checkin_screen", args=[session.pk]))
 
-    # then
+    # then: the check-in screen never offers a check-out
     page = text_of(response)
+    assert "feeling now? (optional)" not in page
     if moment == "during":
-        assert page.count("Checked in at 10:02, feeling okay.") == 1 + extra_people
-        assert page.count("feeling now? (optional)") == 1 + extra_people
+        assert page.count("Checked in 10:02am, feeling okay · Undo") == 1 + extra_people
+        assert page.count("Undo the check-in of") == 1 + extra_people
     else:
-        assert page.count("Checked out at 11:59") == 1 + extra_people
+        assert page.count("Checked out 11:59am") == 1 + extra_people
+
+
+@pytest.mark.parametrize("extra_people", [0, 8])
+def test_check_out_screen_query_count(
+    client, session, facilitator, parent, make_user, group_with_members, extra_people, django_assert_max_num_queries
+):
+    # given: everyone said yes and came
+    for person in [parent, *_parents(make_user, group_with_members, facilitator, extra_people)]:
+        if person != parent:
+            services.rsvp_answer(session=session, user=person, answer=Answer.YES)
+        with at(DURING):
+            services.checkin_record(session=session, person=person, acting_user=facilitator, feeling=3)
+    client.force_login(facilitator)
+
+    # when
+    with at(AFTER):
+        with django_assert_max_num_queries(CHECKIN_SCREEN_QUERIES):
+            response = client.get(reverse("sessions_app:checkout_screen", args=[session.pk]))
+
+    # then: a check-out form per person
+    assert text_of(response).count("feeling now? (optional)") == 1 + extra_people
 
 
 def ids_on(response) -> list[str]:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from groups import services as group_services
 from groups.models import Membership, StaffRole, User
-from sessions_app import selectors, services
+from sessions_app import checks, selectors, services
 from sessions_app.models import (
     Answer,
     CheckIn,
@@ -663,7 +663,7 @@ def test_cancelled_sessions_take_no_answers(session, parent, facilitator):
 
 
 @pytest.mark.parametrize("answer", [Answer.NO, Answer.MAYBE])
-def test_saying_no_or_maybe_withdraws_pending_support_requests(session, parent, facilitator, answer):
+def test_saying_no_or_maybe_keeps_support_requests_until_cancelling_is_confirmed(session, parent, facilitator, answer):
     yes(session, parent)
     travel = services.support_request_create(
         session=session, user=parent, kind=SupportRequest.Kind.TRAVEL, travel_mode="public", expected_cost_pence=480
@@ -677,7 +677,7 @@ def test_saying_no_or_maybe_withdraws_pending_support_requests(session, parent, 
 
     travel.refresh_from_db()
     interpreter.refresh_from_db()
-    assert travel.status == SupportRequest.Status.WITHDRAWN
+    assert travel.status == SupportRequest.Status.PENDING
     assert interpreter.status == SupportRequest.Status.APPROVED
 
 
@@ -723,6 +723,9 @@ def test_a_yes_can_ask_for_support_and_facilitators_are_told(
 
     request.refresh_from_db()
     assert (request.status, request.expected_cost_pence, request.user) == (SupportRequest.Status.PENDING, 480, parent)
+    # the session is more than a day away: facilitators hear in their next digest, one message each
+    with django_capture_on_commit_callbacks(execute=True):
+        checks.support_digests_run(now=timezone.now() + timedelta(minutes=15))
     assert sorted(m.to[0] for m in mailoutbox) == sorted([facilitator.email, facilitator2.email])
 
 

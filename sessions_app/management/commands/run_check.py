@@ -8,10 +8,15 @@ from sessions_app.models import Session
 
 
 class Command(BaseCommand):
-    help = "Run a scheduled check now: reminders, quorum (all meetings, or one with --session), facilitators, messages."
+    help = (
+        "Run a scheduled check now: reminders, quorum (all meetings, or one with --session), facilitators, "
+        "support digests, messages."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("check", choices=["reminders", "quorum", "quorum-record", "facilitators", "messages"])
+        parser.add_argument(
+            "check", choices=["reminders", "quorum", "quorum-record", "facilitators", "support-digests", "messages"]
+        )
         parser.add_argument("--session", type=int, help="Only this session (quorum, quorum-record)")
         parser.add_argument(
             "--hours",
@@ -49,6 +54,8 @@ class Command(BaseCommand):
 
                 record = quorum_record(session=target)
                 self.stdout.write(str(record) if record else "This group has no quorum rule.")
+        elif check == "support-digests":
+            self.stdout.write(f"Digests sent: {checks.support_digests_run()}")
         elif check == "facilitators":
             self.stdout.write(f"New alerts: {len(checks.facilitator_watch_run())}")
         else:
