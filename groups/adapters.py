@@ -79,14 +79,15 @@ class MfaAdapter(DefaultMFAAdapter):
 
 def two_step_offered(request) -> bool:
     """Whether pages offer two-step sign-in to the signed-in person: to anyone with a staff role or an operator
-    of the installation, and to anyone who already has it (so they can manage it). Parents and carers are not
-    offered it: nobody has asked for that, and an extra step at every sign-in is a barrier for them.
+    of the installation, to anyone an organisation admin asked to have it (User.two_step_requested,
+    groups.services.two_step_request), and to anyone who already has it (so they can manage it). Other parents
+    and carers are not offered it: an extra step at every sign-in is a barrier for them.
 
     Uses what the request already has (the person's standing, loaded once per request, and the note the sign-in
     left in the session, groups.middleware.HAS_TWO_STEP_KEY), so it runs no query of its own."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
-    if user.is_staff or staff_roles_of(user):
+    if user.is_staff or staff_roles_of(user) or getattr(user, "two_step_requested", False):
         return True
     return bool(request.session.get(HAS_TWO_STEP_KEY))

@@ -93,6 +93,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone_code_hash = models.CharField(max_length=200, blank=True, editable=False)
     phone_code_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     phone_code_tries = models.PositiveSmallIntegerField(default=0, editable=False)
+    # An organisation admin asked for this person to be offered two-step sign-in (groups.services
+    # .two_step_request). Staff are offered it anyway; parents and carers only when this is on.
+    two_step_requested = models.BooleanField("two-step sign-in asked for", default=False, editable=False)
 
     objects = UserManager()
 

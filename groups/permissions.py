@@ -269,6 +269,10 @@ register("organisation.administer", can_administer_organisation, queryset=organi
 register("organisation.audit", can_administer_organisation, queryset=organisations_administered)
 
 
+# Asking a member of a group to use two-step sign-in (groups.services.two_step_request): the admins of the
+# group's organisation only.
+register("group.request_two_step", can_administer_organisation, queryset=organisations_administered)
+
 # Pages of a person's own work, with no one object (a refusal is a 403): whether they may open them at all.
 register("group.create_any", lambda user, _obj=None: bool(orgs_with_role(user, R.ADMIN, R.FACILITATOR)))
 

@@ -7,7 +7,7 @@ from importlib import import_module
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -612,6 +612,7 @@ def _profile_blank(person: User, *, now) -> None:
     person.is_active = False
     person.is_staff = False
     person.is_superuser = False
+    person.two_step_requested = False
     person.last_login = None
     person.erased_at = now
     person.set_unusable_password()
@@ -856,3 +857,36 @@ def staff_roles_remove(*, organisation: Organisation, user: User, acting_user: U
     )
     forget_standing(user)
     return held
+
+
+@transaction.atomic
+def two_step_request(*, person: User, acting_user: User, on: bool) -> bool:
+    """An organisation admin asks for a person in their organisation to be offered two-step sign-in (or stops
+    asking). Staff are offered it anyway; for a parent or carer it is offered only when an admin asks. Setting
+    it to what it already is changes nothing and records nothing. Returns whether anything changed."""
+    person = User.objects.select_for_update().get(pk=person.pk)
+    shared = _organisations_current(person) & {
+        org_id for org_id, roles in standing(acting_user).roles.items() if StaffRole.Role.ADMIN in roles
+    }
+    if not getattr(acting_user, "is_authenticated", False) or not acting_user.is_active or not shared:
+        raise PermissionDenied("You do not have permission to do that.")
+    on = bool(on)
+    if person.two_step_requested == on:
+        return False
+    person.two_step_requested = on
+    person.save(update_fields=["two_step_requested"])
+    audit_record(
+        action="two_step.requested" if on else "two_step.request_withdrawn",
+        actor=acting_user,
+        obj=person,
+        organisation_id=min(shared),
+        data={"user_id": person.pk, "on": on},
+    )
+    return True
+
+
+def _organisations_current(person: User) -> set[int]:
+    """Organisations where the person holds a staff role or a current membership."""
+    ids = set(StaffRole.objects.filter(user=person).values_list("organisation_id", flat=True))
+    ids |= set(Membership.objects.active().filter(user=person).values_list("group__organisation_id", flat=True))
+    return ids

@@ -136,7 +136,12 @@ class GroupMembersView(GroupPermissionMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         version = services.agreement_current(group=self.group)
         rows = selectors.group_members(group=self.group, current_version=version)
-        ctx.update(agreement=version, rows=rows, not_acknowledged=sum(1 for r in rows if not r.acknowledged))
+        ctx.update(
+            agreement=version,
+            rows=rows,
+            not_acknowledged=sum(1 for r in rows if not r.acknowledged),
+            can_request_two_step=has_perm(self.request.user, "group.request_two_step", self.group),
+        )
         if ctx["can_manage"]:
             ctx["invitations"] = selectors.group_open_invitations(group=self.group)
         return ctx
@@ -228,6 +233,27 @@ class InvitationRevokeView(GroupPermissionMixin, TemplateView):
             messages.warning(request, f"{invitation.email} had already accepted, so they are a member now.")
         else:
             messages.success(request, f"The invitation for {invitation.email} has been cancelled.")
+        return redirect("groups:members", group_id=self.group.pk)
+
+
+class TwoStepRequestView(GroupPermissionMixin, TemplateView):
+    """An organisation admin asks for a member of the group to be offered two-step sign-in, or stops asking
+    (POST `on` = "1" or "0"), from the members page."""
+
+    permission = "group.request_two_step"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        membership = self.group.memberships.active().select_related("user").filter(user_id=kwargs["user_id"]).first()
+        if membership is None:
+            raise Http404("Not found")
+        person = membership.user
+        on = request.POST.get("on") == "1"
+        services.two_step_request(person=person, acting_user=request.user, on=on)
+        if on:
+            messages.success(request, f"{person.display_name} will be offered two-step sign-in.")
+        else:
+            messages.success(request, f"We will no longer ask {person.display_name} to use two-step sign-in.")
         return redirect("groups:members", group_id=self.group.pk)
 
 

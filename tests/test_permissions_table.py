@@ -196,6 +196,7 @@ TABLE = {
     "organisations/<int:organisation_id>/staff/invite/": row({"org_admin"}),
     "organisations/<int:organisation_id>/staff/<int:user_id>/": row({"org_admin"}),
     "organisations/<int:organisation_id>/staff/<int:user_id>/remove/": row({"org_admin"}),
+    "groups/<int:group_id>/members/<int:user_id>/two-step-sign-in/": row({"org_admin"}),
     "groups/<int:group_id>/sessions/": row(MEMBERS | STAFF),
     "groups/<int:group_id>/sessions/new/": row(MANAGERS),
     "groups/<int:group_id>/glossary/": row(MEMBERS | STAFF),
