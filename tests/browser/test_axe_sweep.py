@@ -82,6 +82,7 @@ def _world():
         "action_id": Action.objects.get(session=held).pk,
         "material_id": material.pk,
         "token": "not-a-real-token",
+        "kind": "childcare",
     }
     return {"people": {k: v.pk for k, v in people.items()}, "args": args, "held": held.pk, "coming": coming.pk}
 
