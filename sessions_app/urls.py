@@ -54,6 +54,11 @@ urlpatterns = [
     path("sessions/<int:session_id>/record/", running.RecordOutcomesView.as_view(), name="record"),
     path("sessions/support/", running.SupportQueueView.as_view(), name="support_queue"),
     path("sessions/support/<int:request_id>/decide/", running.SupportDecideView.as_view(), name="support_decide"),
+    path(
+        "sessions/<int:session_id>/support/person/<int:user_id>/decide/",
+        running.SupportDecideTogetherView.as_view(),
+        name="support_decide_together",
+    ),
     path("sessions/follow-ups/", running.FollowUpQueueView.as_view(), name="follow_ups"),
     path("sessions/follow-ups/<int:follow_up_id>/close/", running.FollowUpCloseView.as_view(), name="follow_up_close"),
     path("groups/<int:group_id>/timeline/", running.GroupTimelineView.as_view(), name="timeline"),

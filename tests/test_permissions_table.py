@@ -223,6 +223,7 @@ TABLE = {
     "sessions/<int:session_id>/record/": row(MANAGERS, session="held"),
     "sessions/support/": row(MANAGERS | {"other_facilitator"} | ELSEWHERE, inside=SIGNED_IN),
     "sessions/support/<int:request_id>/decide/": row(MANAGERS),
+    "sessions/<int:session_id>/support/person/<int:user_id>/decide/": row(MANAGERS),
     "sessions/follow-ups/": row(MANAGERS | {"other_facilitator"} | ELSEWHERE, inside=SIGNED_IN),
     "sessions/follow-ups/<int:follow_up_id>/close/": row(MANAGERS),
     "groups/<int:group_id>/timeline/": row(MEMBERS | STAFF),

@@ -12,6 +12,7 @@ from core.validators import date_range_check, refuse_control_characters
 
 from ..models import Action, CheckIn
 from ..services.outcomes import action_due_window
+from ..services.support_decisions import MONEY_KINDS, amount_name
 
 FEELING_CHOICES = [(value, words) for value, words in CheckIn.FEELINGS]
 
@@ -123,6 +124,79 @@ class SupportDecisionForm(forms.Form):
             maximum=Decimal("100000"),
             too_much="Enter an amount under £100,000.",
         )
+
+
+@refuse_control_characters
+class SupportDecideTogetherForm(forms.Form):
+    """One decision for all of one person's waiting requests for a session: approve all or decline all, one
+    reason, and an amount for each kind that costs money. ``requests`` are the ones shown, so a second submit
+    names the same (now decided) requests and is refused rather than deciding newer ones unseen."""
+
+    FIELD_FOR = {"decision_reason": "reason"}
+
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=[("approve", "Approve all"), ("decline", "Decline all")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose approve all or decline all."},
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=2000,
+        help_text="Needed if you decline: the parent or carer will see it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    request_ids = forms.CharField(widget=forms.HiddenInput, max_length=200)
+
+    def __init__(self, *args, requests=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.requests = list(requests)
+        self.fields["request_ids"].initial = ",".join(str(r.pk) for r in self.requests)
+        self.money_kinds = []
+        for item in self.requests:
+            if item.kind in MONEY_KINDS and item.kind not in self.money_kinds:
+                self.money_kinds.append(item.kind)
+                self.fields[amount_name(item.kind)] = forms.CharField(
+                    label=f"Amount to pay for {item.get_kind_display().lower()}, in pounds",
+                    required=False,
+                    max_length=12,
+                    help_text="Only if you approve. Leave blank to pay the expected cost.",
+                    initial=pounds_text(item.expected_cost_pence),
+                    widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                )
+        # The amounts come before the reason, as on the single decision form.
+        self.order_fields(["decision", *[amount_name(k) for k in self.money_kinds], "reason", "request_ids"])
+
+    def clean_request_ids(self) -> list[int]:
+        raw = self.cleaned_data["request_ids"]
+        parts = [p.strip() for p in raw.split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and len(p) < 12 for p in parts):
+            raise forms.ValidationError(
+                "This form is out of date. Open the support requests again.", code="request_ids_invalid"
+            )
+        return [int(p) for p in parts]
+
+    def clean(self):
+        data = super().clean()
+        for kind in self.money_kinds:
+            name = amount_name(kind)
+            if name in data:
+                try:
+                    data[name] = pounds_to_pence(
+                        data[name],
+                        what="the amount",
+                        example="12.50",
+                        maximum=Decimal("100000"),
+                        too_much="Enter an amount under £100,000.",
+                    )
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return data
+
+    def amounts(self) -> dict[str, int | None]:
+        """Pence by kind, for support_requests_decide_together."""
+        return {kind: self.cleaned_data.get(amount_name(kind)) for kind in self.money_kinds}
 
 
 # --- follow-ups, debrief -----------------------------------------------------------------------------------

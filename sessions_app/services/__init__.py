@@ -54,6 +54,7 @@ from .support import (
     support_requests_open,
     support_requests_restore,
 )
+from .support_decisions import support_requests_decide_together, support_requests_pending_for
 
 __all__ = [
     "ABBREVIATION_RE",
@@ -95,7 +96,9 @@ __all__ = [
     "support_requests_cancel_for_no",
     "support_requests_cancelled_for_no",
     "support_requests_create",
+    "support_requests_decide_together",
     "support_requests_open",
+    "support_requests_pending_for",
     "support_requests_restore",
     "unexplained_abbreviations",
     "venue_create",

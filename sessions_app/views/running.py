@@ -24,6 +24,7 @@ from ..forms.running import (
     DebriefForm,
     DecisionForm,
     FollowUpCloseForm,
+    SupportDecideTogetherForm,
     SupportDecisionForm,
     WinForm,
     pounds_text,
@@ -325,8 +326,28 @@ class SupportQueueView(PermissionMixin, TemplateView):
                 }
                 sessions.append(by_session[item.session_id])
             by_session[item.session_id]["requests"].append(item)
+        for block in sessions:
+            block["people"] = self._people(block, pending=pending)
         ctx.update(tabs=self.TABS, status=status, pending=pending, sessions=sessions, page=page)
         return ctx
+
+    @staticmethod
+    def _people(block: dict, *, pending: bool) -> list[dict]:
+        """A session's requests by person, in queue order: someone waiting on two or more gets one form to
+        decide them all together ("Decide all of Pat's requests")."""
+        people, by_user = [], {}
+        for item in block["requests"]:
+            if item.user_id not in by_user:
+                by_user[item.user_id] = {"user": item.user, "requests": []}
+                people.append(by_user[item.user_id])
+            by_user[item.user_id]["requests"].append(item)
+        for person in people:
+            person["together_form"] = None
+            if pending and len(person["requests"]) >= 2:
+                person["together_form"] = SupportDecideTogetherForm(
+                    prefix=f"person-{block['session'].pk}-{person['user'].pk}", requests=person["requests"]
+                )
+        return people
 
 
 class SupportDecideView(SessionObjectPermissionMixin, ServiceFormMixin, FormView):
@@ -369,6 +390,72 @@ class SupportDecideView(SessionObjectPermissionMixin, ServiceFormMixin, FormView
         messages.success(
             self.request,
             f"Approved: {what}. They have been told." if approve else f"Not approved: {what}. They have been told why.",
+        )
+        return redirect("sessions_app:support_queue")
+
+
+class SupportDecideTogetherView(SessionPermissionMixin, ServiceFormMixin, FormView):
+    """Decide all of one person's waiting requests for a session at once: approve all (an amount for each kind
+    that costs money) or decline all with one reason."""
+
+    permission = "session.manage"
+    template_name = "sessions_app/running/support_decide_together.html"
+    form_class = SupportDecideTogetherForm
+
+    def check_permission(self, request) -> None:
+        super().check_permission(request)  # the session first: nobody else learns whether a person exists
+        self.person = selectors.person_by_id(person_id=self.kwargs["user_id"])
+        if self.person is None:
+            raise Http404("Not found")
+
+    def get_prefix(self):
+        return f"person-{self.session.pk}-{self.person.pk}"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        self.pending = services.support_requests_pending_for(session=self.session, user=self.person)
+        kwargs["requests"] = self.pending
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(person=self.person, requests=self.pending)
+        return ctx
+
+    def form_invalid(self, form):
+        # Shown again, the form names the requests waiting now, so that deciding again decides what is shown.
+        data = form.data.copy()
+        data[form.add_prefix("request_ids")] = ",".join(str(r.pk) for r in self.pending)
+        form.data = data
+        return super().form_invalid(form)
+
+    def perform(self, form):
+        data = form.cleaned_data
+        wanted = set(data["request_ids"])
+        shown = [r for r in self.pending if r.pk in wanted]
+        if len(shown) != len(wanted):
+            # Some are no longer waiting (decided already: a second submit, or another facilitator) or are not
+            # this person's for this session: refuse the lot rather than decide part of what was shown.
+            raise ValidationError(
+                "Some of these requests have already been decided. Check the requests below and decide again.",
+                code="support_already_decided",
+            )
+        approve = data["decision"] == "approve"
+        services.support_requests_decide_together(
+            requests=shown,
+            acting_user=self.request.user,
+            decision=data["decision"],
+            reason=data["reason"],
+            amounts=form.amounts(),
+        )
+        words = [r.get_kind_display().lower() for r in shown]
+        kinds = " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+        name = self.person.display_name
+        messages.success(
+            self.request,
+            f"Approved: {kinds} for {name}. They have been told."
+            if approve
+            else f"Not approved: {kinds} for {name}. They have been told why.",
         )
         return redirect("sessions_app:support_queue")
 
