@@ -241,6 +241,10 @@ def organisations_administered(user, queryset):
     return queryset.filter(pk__in=list(orgs_with_role(user, R.ADMIN)) if _signed_in(user) else [])
 
 
+def groups_of_organisations_administered(user, queryset):
+    return queryset.filter(organisation_id__in=list(orgs_with_role(user, R.ADMIN)) if _signed_in(user) else [])
+
+
 def can_view_members(user, group) -> bool:
     """Who is in a group (names, pronouns, how to say their names): its members, those who run it, and the
     governance leads for a group with a parent quorum (they chase quorum). Other staff roles do not need it."""
@@ -271,7 +275,7 @@ register("organisation.audit", can_administer_organisation, queryset=organisatio
 
 # Asking a member of a group to use two-step sign-in (groups.services.two_step_request): the admins of the
 # group's organisation only.
-register("group.request_two_step", can_administer_organisation, queryset=organisations_administered)
+register("group.request_two_step", can_administer_organisation, queryset=groups_of_organisations_administered)
 
 # Pages of a person's own work, with no one object (a refusal is a 403): whether they may open them at all.
 register("group.create_any", lambda user, _obj=None: bool(orgs_with_role(user, R.ADMIN, R.FACILITATOR)))

@@ -112,6 +112,22 @@ def facilitator2(make_user, organisation, grant):
 
 
 @pytest.fixture
+def safeguarding_lead(make_user, organisation, grant):
+    return grant(
+        make_user(email="safe@example.test", full_name="Sam Safeguarding"),
+        organisation,
+        StaffRole.Role.SAFEGUARDING_LEAD,
+    )
+
+
+@pytest.fixture
+def finance_officer(make_user, organisation, grant):
+    return grant(
+        make_user(email="money@example.test", full_name="Fiona Finance"), organisation, StaffRole.Role.FINANCE_OFFICER
+    )
+
+
+@pytest.fixture
 def governance_lead(make_user, organisation, grant):
     return grant(
         make_user(email="governance@example.test", full_name="Grace Governance"),

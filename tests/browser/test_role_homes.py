@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.browser.conftest import TIMEOUT_MS, assert_fits_phone, axe_check
-from tests.sessions_app.test_role_homes import NOW, ROWS, finance_officer, safeguarding_lead, world  # noqa: F401
+from tests.sessions_app.test_role_homes import NOW, ROWS, world  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -33,16 +33,6 @@ def other_admin(make_user, other_organisation, grant):
 
 
 @pytest.fixture
-def safeguarding_lead(make_user, organisation, grant):
-    return grant(make_user(email="safeguarding@example.test"), organisation, R.SAFEGUARDING_LEAD)
-
-
-@pytest.fixture
-def finance_officer(make_user, organisation, grant):
-    return grant(make_user(email="finance@example.test"), organisation, R.FINANCE_OFFICER)
-
-
-@pytest.fixture
 def world(group_with_members, outsider, venue):
     return group_with_members
 

@@ -142,16 +142,6 @@ PEOPLE = {
 }
 
 
-@pytest.fixture
-def safeguarding_lead(make_user, organisation, grant):
-    return grant(make_user(email="safeguarding@example.test"), organisation, R.SAFEGUARDING_LEAD)
-
-
-@pytest.fixture
-def finance_officer(make_user, organisation, grant):
-    return grant(make_user(email="finance@example.test"), organisation, R.FINANCE_OFFICER)
-
-
 @pytest.mark.permissions
 @pytest.mark.parametrize(("person", "expected"), PEOPLE.items())
 def test_permissions_two_step_request_for_each_role(

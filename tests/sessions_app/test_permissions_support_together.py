@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEvent
-from groups.models import StaffRole
 from sessions_app import services
 from sessions_app.models import Answer, SupportRequest
 
@@ -24,22 +23,6 @@ EXPECTED = {
     "facilitator2": 200,
     "org_admin": 200,
 }
-
-
-@pytest.fixture
-def safeguarding_lead(make_user, organisation, grant):
-    return grant(
-        make_user(email="safe@example.test", full_name="Sam Safeguarding"),
-        organisation,
-        StaffRole.Role.SAFEGUARDING_LEAD,
-    )
-
-
-@pytest.fixture
-def finance_officer(make_user, organisation, grant):
-    return grant(
-        make_user(email="money@example.test", full_name="Fiona Finance"), organisation, StaffRole.Role.FINANCE_OFFICER
-    )
 
 
 @pytest.fixture

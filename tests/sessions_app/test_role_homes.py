@@ -51,22 +51,6 @@ def section(text, heading):
 
 
 @pytest.fixture
-def safeguarding_lead(make_user, organisation, grant):
-    return grant(
-        make_user(email="safe@example.test", full_name="Sam Safeguarding"),
-        organisation,
-        StaffRole.Role.SAFEGUARDING_LEAD,
-    )
-
-
-@pytest.fixture
-def finance_officer(make_user, organisation, grant):
-    return grant(
-        make_user(email="money@example.test", full_name="Fiona Finance"), organisation, StaffRole.Role.FINANCE_OFFICER
-    )
-
-
-@pytest.fixture
 def world(
     request,
     organisation,
