@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("groups.urls_admin")),
     path("accounts/", include("allauth.urls")),
     path("", include("sessions_app.urls")),
+    path("", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]

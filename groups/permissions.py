@@ -313,6 +313,43 @@ def require(user, name: str, obj, *, organisation_id: int | None = None):
     return obj
 
 
+# --- step-up: a recent second sign-in step ----------------------------------------------------------------------
+
+# allauth keeps, in the signed-in session, a record of each way the person proved who they are ("password",
+# "mfa", with the time). A step-up page needs an "mfa" record younger than this: signing in with the code, or
+# giving the code again on allauth's "confirm it's you" page (mfa_reauthenticate).
+STEP_UP_SECONDS_DEFAULT = 15 * 60
+
+
+def step_up_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "STEP_UP_SECONDS", STEP_UP_SECONDS_DEFAULT))
+
+
+def recent_second_step(request) -> bool:
+    """True when the signed-in person gave their two-step code within `step_up_seconds()`."""
+    import time
+
+    from allauth.account.authentication import get_authentication_records
+
+    now = time.time()
+    for record in get_authentication_records(request, request.user):
+        if record.get("method") == "mfa" and now - float(record.get("at", 0)) < step_up_seconds():
+            return True
+    return False
+
+
+def redirect_to_second_step(request):
+    """allauth's page that asks for the two-step code again, coming back here after."""
+    from urllib.parse import urlencode
+
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
+
+
 def _object_label(obj) -> dict:
     if obj is None:
         return {}
@@ -326,8 +363,8 @@ class PermissionMixin(LoginRequiredMixin):
 
     In order: signed out -> the sign-in page; outside the object's organisation -> 404; refused -> 403 (404 when
     the permission hides existence), written to the access trail as "refused" when the permission keeps one;
-    stale sign-in for a step-up permission -> allauth's reauthentication page; allowed -> the page, its read
-    written to the access trail when the permission keeps one."""
+    no two-step code given recently for a step-up permission -> allauth's "enter your code again" page;
+    allowed -> the page, its read written to the access trail when the permission keeps one."""
 
     permission: str = ""
 
@@ -359,13 +396,9 @@ class PermissionMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         self.check_permission(request)
         entry = get_permission(self.permission)
-        handler = super().dispatch
-        if entry.step_up:
-            # Imported here: allauth's decorators import its account models, which need the app registry.
-            from allauth.account.decorators import reauthentication_required
-
-            handler = reauthentication_required(handler)
-        response = handler(request, *args, **kwargs)
+        if entry.step_up and not recent_second_step(request):
+            return redirect_to_second_step(request)
+        response = super().dispatch(request, *args, **kwargs)
         if entry.access_trail and request.method in ("GET", "HEAD") and response.status_code == 200:
             access_record(
                 kind="view",

@@ -113,6 +113,8 @@ class Session(models.Model):
         blank=True, help_text="Optional. A gentle warning if the session will touch on sensitive or upsetting topics."
     )
     preparation_days = models.PositiveSmallIntegerField("share preparation this many days before", default=3)
+    # Time the session asks people to spend preparing (reading papers first); paid when the payment policy says.
+    preparation_minutes = models.PositiveSmallIntegerField("preparation time asked for, in minutes", default=0)
     status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Shared fixtures. Data that a business rule governs is built through the services, not around them."""
 
 import os
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -44,6 +45,19 @@ def give_two_step(user):
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, TOTP_SECRET)
     return user
+
+
+def give_recent_second_step(client, user):
+    """Signs `client` in as `user` as if they had just given their two-step code (what step-up pages ask for)."""
+    from allauth.account.internal.flows.login import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.account.internal.userkit import user_id_to_str
+
+    client.force_login(user)
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [{"method": "mfa", "at": time.time(), "type": "totp"}]
+    session["account_authentication_methods_user"] = user_id_to_str(user)
+    session.save()
+    return client
 
 
 @pytest.fixture

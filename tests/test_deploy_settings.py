@@ -41,7 +41,9 @@ def compose_config(tmp_path, **env):
             "config",
         ],
         cwd=tmp_path,
-        env=clean_environment(SECRET_KEY="compose-test", POSTGRES_PASSWORD="compose-test", **env),
+        env=clean_environment(
+            SECRET_KEY="compose-test", POSTGRES_PASSWORD="compose-test", FIELD_ENCRYPTION_SALT="compose-test", **env
+        ),
         capture_output=True,
         text=True,
         timeout=60,

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from allauth.core.exceptions import ReauthenticationRequired
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
+from django.urls import reverse
 from django.views.generic import View
 
 from core.models import AccessEvent
@@ -180,15 +180,21 @@ def test_hide_existence_makes_a_refusal_inside_the_organisation_a_404(test_permi
         call()
 
 
-def test_step_up_asks_for_a_recent_second_step(test_permissions, group_with_members, facilitator):
-    from allauth.account.internal.flows.reauthentication import reauthenticate_by_password
+def test_step_up_asks_for_a_recent_second_step(test_permissions, group_with_members, facilitator, settings):
+    from allauth.account.internal.flows.login import record_authentication
 
+    settings.STEP_UP_SECONDS = 900
     test_permissions("test.step_up", step_up=True)
     request, call = _get(facilitator, _view("test.step_up"), group_with_members)
-    with pytest.raises(ReauthenticationRequired):  # allauth's middleware sends this to its reauthenticate page
-        call()
-    reauthenticate_by_password(request)
+    response = call()
+    assert response.status_code == 302 and response.url.startswith(reverse("mfa_reauthenticate"))
+    record_authentication(request, facilitator, "password")  # a password alone is not a second step
+    assert call().status_code == 302
+    record_authentication(request, facilitator, "mfa", type="totp")
     assert call().status_code == 200
+    records = request.session["account_authentication_methods"]
+    records[-1]["at"] -= 901  # the code was given more than STEP_UP_SECONDS ago
+    assert call().status_code == 302
 
 
 def test_access_trail_records_reads_and_refusals(test_permissions, group_with_members, facilitator, parent):

@@ -23,6 +23,7 @@ PRODUCTION_ENV = {
     "SMS_BACKEND": "govuk_notify",
     "SMS_API_KEY": "test-only",
     "SMS_TEMPLATE_ID": "test-only",
+    "FIELD_ENCRYPTION_SALT": "test-only-salt",
 }
 
 

@@ -13,6 +13,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Encryption at rest (bank details, safeguarding records): django-fernet-encrypted-fields derives its keys from
+# SECRET_KEY (with SECRET_KEY_FALLBACKS) and each salt here. Rotation: put the new salt first, keep the old ones
+# after it until `manage.py reencrypt_fields` has run (docs/SECURITY.md).
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["dev-only-encryption-salt"])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -5,6 +5,7 @@ from .base import REDIS_BROKER_TRANSPORT_OPTIONS, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALT")  # required: bank details and safeguarding records are encrypted with it
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

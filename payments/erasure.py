@@ -1,0 +1,1 @@
+"""What payments does when a person is erased (core.extensions.person_erasure)."""

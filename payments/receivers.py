@@ -1,0 +1,5 @@
+"""payments' receivers of sessions_app's domain events."""
+
+
+def connect() -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Payment runs. Filled in by the payments work."""
+
+
+def paid_notice_context(*, person, key):
+    return {}
