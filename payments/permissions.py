@@ -132,7 +132,9 @@ register("payments.run", can_do_finance, queryset=runs_financed, hide_existence=
 # Downloading a run (CSV, XLSX): the same people, and each download is in the access trail.
 register("payments.run.export", can_do_finance, queryset=runs_financed, hide_existence=True, access_trail=True)
 # A person's full bank details: a finance officer with a recent second step; each look in the access trail.
-register("payments.bank_details.reveal", can_do_finance, queryset=organisations_financed, step_up=True, access_trail=True)
+register(
+    "payments.bank_details.reveal", can_do_finance, queryset=organisations_financed, step_up=True, access_trail=True
+)
 
 
 # --- the organisation's policy and the reports for funders ---------------------------------------------------
