@@ -502,7 +502,7 @@ def _problem(response) -> str:
     return f"{response.status_code}: " + (page[start : start + 1500] if start >= 0 else page[:300])
 
 
-HYPOTHESIS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+HYPOTHESIS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_page_id)

@@ -100,7 +100,7 @@ def test_a_far_date_in_the_audit_search_is_refused_in_words(client, w):
     assert "Enter a date from 1 January 2000 up to today" in response.content.decode()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(params=st.dictionaries(st.sampled_from(LIST_PAGES[0][3]), HOSTILE.filter(lambda v: len(v) < 20_000), max_size=4))
 def test_the_audit_search_takes_anything(client, w, params):
     _get(client, w, *LIST_PAGES[0][:3], params)
