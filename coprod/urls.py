@@ -24,5 +24,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("sessions_app.urls")),
     path("", include("payments.urls")),
+    path("", include("safeguarding.urls")),
     path("admin/", admin.site.urls),
 ]

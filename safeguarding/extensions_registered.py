@@ -1,0 +1,2 @@
+"""safeguarding's receivers of core.extensions (check-in markers, session and home sections, menu items,
+person erasure, demo data). Each helper module registers its own; this module imports them all."""

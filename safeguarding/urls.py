@@ -1,0 +1,12 @@
+"""safeguarding's pages. Each views module lists its own `urlpatterns`; this joins them under `safeguarding`."""
+
+from .views import concerns, consent, leads, plans
+
+app_name = "safeguarding"
+
+urlpatterns = [
+    *concerns.urlpatterns,
+    *leads.urlpatterns,
+    *plans.urlpatterns,
+    *consent.urlpatterns,
+]
