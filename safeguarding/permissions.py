@@ -144,6 +144,18 @@ register("safeguarding.lead", can_lead, queryset=organisations_led, step_up=True
 register("safeguarding.raise", can_raise, queryset=organisations_raisable)
 
 
+def can_record_consent(user, obj) -> bool:
+    """Staff who meet people (facilitators, admins) record a consent given in person, on paper or by phone."""
+    return has_role(user, _org_pk(obj), R.FACILITATOR, R.ADMIN)
+
+
+def organisations_recording_consent(user, queryset):
+    return queryset.filter(pk__in=list(orgs_with_role(user, R.FACILITATOR, R.ADMIN)) if _signed_in(user) else [])
+
+
+register("safeguarding.consent.record", can_record_consent, queryset=organisations_recording_consent)
+
+
 # --- safety plans --------------------------------------------------------------------------------------------
 
 

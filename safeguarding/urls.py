@@ -1,6 +1,6 @@
 """safeguarding's pages. Each views module lists its own `urlpatterns`; this joins them under `safeguarding`."""
 
-from .views import concerns, consent, leads, plans
+from .views import concerns, consent, duty, leads, plans
 
 app_name = "safeguarding"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *leads.urlpatterns,
     *plans.urlpatterns,
     *consent.urlpatterns,
+    *duty.urlpatterns,
 ]
