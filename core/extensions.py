@@ -134,5 +134,23 @@ person_erasure = ExtensionPoint(
 )
 
 
+@dataclass
+class DataSection:
+    """Part of what is held about a person, for their own download (data rights). `rows` are dicts of plain
+    values (one per record); `withheld` names records the organisation may lawfully withhold, listed (never
+    silently left out) for a lead to review."""
+
+    title: str
+    rows: list[dict] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+
+
+person_data = ExtensionPoint(
+    "person_data",
+    """A person asks for everything held about them. Called as ``fn(person=user)``. Returns a list of
+    DataSection (what this app holds about them), in a fixed number of queries.""",
+)
+
+
 def all_points() -> list[ExtensionPoint]:
     return [v for v in globals().values() if isinstance(v, ExtensionPoint)]

@@ -351,3 +351,61 @@ class FollowUpEscalation(models.Model):
 
     def __str__(self):
         return f"Escalation of follow-up {self.follow_up_id}"
+
+
+# --- data rights ---------------------------------------------------------------------------------------------
+
+
+class RecordType(models.TextChoices):
+    CONCERNS = "concerns", "Safeguarding concerns (after they are closed)"
+    SAFETY_PLANS = "safety_plans", "Safety plans (after the person leaves)"
+    CONSENT = "consent", "Consent records (after the person leaves)"
+    ATTENDANCE = "attendance", "Check-ins and feelings"
+    FOLLOW_UPS = "follow_ups", "Follow-ups (after they are closed)"
+    MESSAGES = "messages", "Messages sent"
+    PAYMENTS = "payments", "Claims and payments"
+
+
+class RetentionRule(models.Model):
+    """How long an organisation keeps one type of record. Records past it are listed for review by a lead,
+    never deleted silently."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    record_type = models.CharField(max_length=14, choices=RecordType.choices)
+    months = models.PositiveSmallIntegerField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "record_type"], name="retentionrule_one_per_type"),
+            models.CheckConstraint(condition=Q(record_type__in=RecordType.values), name="retentionrule_known_type"),
+            models.CheckConstraint(condition=Q(months__gte=1, months__lte=1200), name="retentionrule_months"),
+        ]
+
+    def __str__(self):
+        return f"Retention rule {self.pk}"
+
+
+class RetentionReview(models.Model):
+    """A lead's decision about a record past its retention period: kept (with a reason) or erased through the
+    person-erasure hook. One row per record reviewed."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    record_type = models.CharField(max_length=14, choices=RecordType.choices)
+    object_id = models.PositiveBigIntegerField()
+    decision = models.CharField(max_length=8, choices=[("keep", "Keep"), ("erase", "Erase")])
+    reason = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "record_type", "object_id"], name="retentionreview_once_per_record"
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="retentionreview_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Retention review {self.pk}"
