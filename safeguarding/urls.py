@@ -1,6 +1,6 @@
 """safeguarding's pages. Each views module lists its own `urlpatterns`; this joins them under `safeguarding`."""
 
-from .views import concerns, consent, duty, leads, plans
+from .views import concerns, consent, duty, leads, plans, rights
 
 app_name = "safeguarding"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *plans.urlpatterns,
     *consent.urlpatterns,
     *duty.urlpatterns,
+    *rights.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""Filled in by the safeguarding work."""
+
+urlpatterns: list = []
