@@ -17,6 +17,8 @@ SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
 # SECRET_KEY (with SECRET_KEY_FALLBACKS) and each salt here. Rotation: put the new salt first, keep the old ones
 # after it until `manage.py reencrypt_fields` has run (docs/SECURITY.md).
 SALT_KEY = env.list("FIELD_ENCRYPTION_SALT", default=["dev-only-encryption-salt"])
+# Bank details and safeguarding records need a two-step code given this recently (groups.permissions).
+STEP_UP_SECONDS = env.int("STEP_UP_SECONDS", default=15 * 60)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -275,6 +277,7 @@ CELERY_BEAT_SCHEDULE = {
     "record-quorums": {"task": "sessions_app.tasks.record_quorums", "schedule": 15 * 60},
     "send-support-digests": {"task": "sessions_app.tasks.send_support_digests", "schedule": crontab(minute="*/15")},
     "watch-facilitators": {"task": "sessions_app.tasks.watch_facilitators", "schedule": crontab(hour=7, minute=0)},
+    "make-missing-claims": {"task": "payments.tasks.claims_sweep", "schedule": 15 * 60},
 }
 
 SESSION_COOKIE_HTTPONLY = True
