@@ -18,16 +18,19 @@ from core.models import AccessEvent
 from groups import permissions, services
 from groups.models import Group, Organisation, StaffRole
 from groups.permissions import PermissionMixin, forget_standing, get_permission, register, registered
+from payments.models import Claim, PaymentRun, Receipt
+from safeguarding.models import AccessGrant, Concern, ConcernPerson, SafetyPlan, SafetyPlanShare
 from sessions_app import services as session_services
 from sessions_app.models import Action, Answer, CheckIn, FollowUp, Session, SupportRequest
+from tests.payments.factories import make_claim
 from tests.sessions_app.factories import plan_session
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2031, 5, 12, 9, 0, tzinfo=LONDON)
 ONLINE = {"format": Session.Format.ONLINE, "joining_link": "https://meet.example.test/g"}
 
-# The model each family of permission names is about. A permission with a queryset form whose family is not
-# here fails the agreement test: add its model.
+# The model each family of permission names is about (the longest matching prefix of the name wins). A
+# permission with a queryset form whose family is not here fails the agreement test: add its model.
 MODELS = {
     "checkin": CheckIn,
     "group": Group,
@@ -36,6 +39,19 @@ MODELS = {
     "follow_up": FollowUp,
     "action": Action,
     "support_request": SupportRequest,
+    "payments.claim": Claim,
+    "payments.receipt": Receipt,
+    "payments.attendance": Session,
+    "payments.finance": Organisation,
+    "payments.run": PaymentRun,
+    "payments.bank_details": Organisation,
+    "payments.policy": Organisation,
+    "payments.reports": Organisation,
+    "safeguarding.concern": Concern,
+    "safeguarding.lead": Organisation,
+    "safeguarding.raise": Organisation,
+    "safeguarding.consent": Organisation,
+    "safeguarding.safety_plan": SafetyPlan,
 }
 
 
@@ -93,16 +109,40 @@ def world(
         session_services.support_request_create(
             session=future, user=parent, kind=SupportRequest.Kind.CHILDCARE, children_count=1
         )
+        _money_and_safety(held, parent, dad, facilitator, people["finance_officer"], org_admin, group_with_members)
         # removed from the organisation: receivers are not run, so their places and follow-up stay as they were
         services.person_remove_from_organisation(organisation=organisation, person=leaver, acting_user=org_admin)
         people["left_facilitator"] = leaver
         yield people
 
 
+def _money_and_safety(held, parent, dad, facilitator, finance_officer, org_admin, group):
+    """A claim with a receipt and a run (payments); a concern naming the parent with a grant to the admin, and the
+    parent's safety plan shared with the group (safeguarding)."""
+    claim = make_claim(held, parent, travel_pence=300)
+    Receipt.objects.create(
+        line=claim.lines.get(kind="travel"), file="receipts/t.pdf", content_type="application/pdf", size=1,
+        uploaded_by=parent,
+    )  # fmt: skip
+    PaymentRun.objects.create(organisation=claim.organisation, created_by=finance_officer)
+    concern = Concern.objects.create(organisation=claim.organisation, raised_by=facilitator, what_happened="Worry.")
+    ConcernPerson.objects.create(concern=concern, person=parent)
+    AccessGrant.objects.create(
+        concern=concern, person=org_admin, kind="granted", reason="Cover.", granted_by=facilitator,
+        expires_at=held.starts_at + timedelta(days=30),
+    )  # fmt: skip
+    plan = SafetyPlan.objects.create(person=parent, helps="A walk.")
+    SafetyPlanShare.objects.create(plan=plan, group=group)
+    SafetyPlan.objects.create(person=dad, helps="Tea.")
+
+
 def _model_for(name: str):
-    family = name.split(".", 1)[0]
-    assert family in MODELS, f"Permission {name!r}: add the model of {family!r} to MODELS in tests/test_policy.py"
-    return MODELS[family]
+    parts = name.split(".")
+    for size in range(len(parts), 0, -1):
+        family = ".".join(parts[:size])
+        if family in MODELS:
+            return MODELS[family]
+    raise AssertionError(f"Permission {name!r}: add the model of its family to MODELS in tests/test_policy.py")
 
 
 def test_every_permission_with_a_queryset_agrees_with_its_predicate_for_every_role(world, django_user_model):
