@@ -21,6 +21,7 @@ from ..services.scheduling import (
     BREAK_MAX_MINUTES,
     MAX_AGENDA_ITEMS,
     MAX_BREAKS,
+    PREPARATION_MAX_MINUTES,
     session_date_window,
 )
 
@@ -179,6 +180,19 @@ class SessionForm(forms.Form):
         help_text="Members see anything you add to read or look at this many days before the session.",
         error_messages={"required": "Enter a number of days, or 0 to share it on the day."},
     )
+    preparation_minutes = forms.IntegerField(
+        label="Preparation time you are asking people to spend, in minutes (optional)",
+        required=False,
+        min_value=0,
+        max_value=PREPARATION_MAX_MINUTES,
+        help_text="For example 30 if you ask people to read something first. Leave blank or enter 0 if there is "
+        "none. Parents may be paid for this time, if your organisation's payment policy says so.",
+        error_messages={
+            "invalid": "Enter a number of minutes, like 30, or leave it blank.",
+            "min_value": "Enter 0 or more minutes, or leave it blank.",
+            "max_value": f"Preparation can be up to {PREPARATION_MAX_MINUTES} minutes (10 hours).",
+        },
+    )
     lead = FacilitatorChoiceField(
         label="Lead facilitator",
         queryset=User.objects.none(),
@@ -326,6 +340,7 @@ class SessionForm(forms.Form):
             "capacity": data.get("capacity"),
             "content_note": data.get("content_note") or "",
             "preparation_days": data["preparation_days"],
+            "preparation_minutes": data.get("preparation_minutes") or 0,
             "lead": data.get("lead"),
             "supports": list(data.get("supports") or []),
             "agenda": data["agenda"],
@@ -350,6 +365,7 @@ class SessionForm(forms.Form):
             "capacity": session.capacity,
             "content_note": session.content_note,
             "preparation_days": session.preparation_days,
+            "preparation_minutes": session.preparation_minutes,
             "lead": lead,
             "supports": [p.user_id for p in places if p.role == FacilitatorRole.SUPPORT],
             "agenda": "\n".join(item.text for item in agenda),

@@ -135,6 +135,7 @@ AGENDA_ITEM_MAX = 200
 MAX_BREAKS = 10
 BREAK_MAX_MINUTES = 240
 SESSION_TEXT_MAX = MULTI_LINE_MAX
+PREPARATION_MAX_MINUTES = 600  # the preparation time a session may ask people to spend (payments may pay it)
 
 
 def session_date_window(*, recording_history: bool = False) -> tuple[date, date]:
@@ -194,6 +195,18 @@ def _check_texts(fields: dict) -> None:
         "joining_link": ("the joining link", 200, False),
     }
     texts_check(**{name: (fields[name], *spec) for name, spec in specs.items() if name in fields})
+
+
+def _check_preparation_minutes(minutes) -> None:
+    if minutes is not None and not 0 <= minutes <= PREPARATION_MAX_MINUTES:
+        raise ValidationError(
+            {
+                "preparation_minutes": ValidationError(
+                    f"Enter between 0 and {PREPARATION_MAX_MINUTES} minutes of preparation.",
+                    code="preparation_minutes_range",
+                )
+            }
+        )
 
 
 def _check_agenda_and_breaks(agenda: list[str] | None, breaks: list[BreakPlan] | None) -> None:
@@ -320,6 +333,7 @@ def session_create(
     capacity: int | None = None,
     content_note: str = "",
     preparation_days: int = 3,
+    preparation_minutes: int = 0,
     lead: User | None = None,
     supports: list[User] | None = None,
     agenda: list[str] | None = None,
@@ -341,6 +355,7 @@ def session_create(
     _check_dates(starts_at, ends_at, weeks=repeat_weeks, recording_history=recording_history)
     _check_texts({"title": title, "purpose": purpose, "content_note": content_note, "joining_link": joining_link})
     _check_agenda_and_breaks(agenda, breaks)
+    _check_preparation_minutes(preparation_minutes)
     if venue is not None and venue.organisation_id != group.organisation_id:
         raise _venue_error()
     if venue is not None and venue.retired_at is not None:
@@ -364,6 +379,7 @@ def session_create(
             capacity=capacity,
             content_note=content_note.strip(),
             preparation_days=preparation_days,
+            preparation_minutes=preparation_minutes or 0,
             created_by=acting_user,
         )
         session.full_clean()
@@ -407,6 +423,7 @@ UPDATABLE_FIELDS = frozenset(
         "capacity",
         "content_note",
         "preparation_days",
+        "preparation_minutes",
     }
 )
 
@@ -443,6 +460,9 @@ def session_update(
         _check_length(starts_at, ends_at)
     _check_texts(fields)
     _check_agenda_and_breaks(agenda, breaks)
+    if "preparation_minutes" in fields:
+        fields["preparation_minutes"] = fields["preparation_minutes"] or 0
+        _check_preparation_minutes(fields["preparation_minutes"])
     venue = fields.get("venue")
     if venue is not None and venue.organisation_id != session.group.organisation_id:
         raise _venue_error()
