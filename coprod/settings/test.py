@@ -1,6 +1,7 @@
 """Tests: PostgreSQL through DATABASE_URL (CI), fast password hashing, email kept in memory."""
 
 import os
+import tempfile
 
 from .base import *  # noqa: F403
 from .base import env
@@ -29,3 +30,6 @@ DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME'].rsp
 # Static files are served from the finders in development and tests (no collectstatic), so whitenoise needs no
 # STATIC_ROOT here.
 STATIC_ROOT = None
+
+# Uploaded files (receipts, preparation papers) go to a folder of this run's own, never to var/media.
+MEDIA_ROOT = os.path.join(tempfile.gettempdir(), f"coprod-test-media-{os.getpid()}")

@@ -4,6 +4,9 @@
   and nothing when they chose not to be paid. A gift to the charity is paid (to the charity), but not to them.
 - Its **expenses** are its childcare, travel and other lines that were not refused. Expenses are repaid even to
   a person who chose not to be paid, and never count towards the benefits amounts.
+- A **shopping voucher** is a payment in kind, which is one of the ways a person near the benefits amounts may
+  choose (with taking less or not being paid): it does not count towards them, and choosing it needs no
+  benefits question.
 - The **tax year** runs from 6 April to 5 April (what benefits and tax advisers ask about); a week runs Monday
   to Sunday.
 """
@@ -55,6 +58,9 @@ def week_bounds(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=6)
 
 
+# Choices whose participation is not the person's income for the benefits amounts.
+NOT_INCOME = (Method.NONE, Method.CHARITY, Method.VOUCHER)
+
 # Claims whose participation counts towards the benefits amounts: approved or paid (money on its way or sent),
 # and waiting for approval (the money the person expects).
 COUNTING_STATES = (ClaimState.SUBMITTED, ClaimState.APPROVED, ClaimState.PAID)
@@ -62,7 +68,7 @@ COUNTING_STATES = (ClaimState.SUBMITTED, ClaimState.APPROVED, ClaimState.PAID)
 
 def participation_between(*, person, organisation_id: int, first: date, last: date, exclude_claim_id=None) -> int:
     """The person's participation pence (not expenses) from the organisation, for sessions from `first` to
-    `last`, in claims submitted, approved or paid, leaving out the charity gifts and the "no payment" choices.
+    `last`, in claims submitted, approved or paid, leaving out charity gifts, vouchers and "no payment".
     Computed from the lines in one query: each claim's participation line, less what they asked to take."""
     claims = (
         Claim.objects.filter(
@@ -72,7 +78,7 @@ def participation_between(*, person, organisation_id: int, first: date, last: da
             session__starts_at__date__gte=first,
             session__starts_at__date__lte=last,
         )
-        .exclude(method__in=[Method.NONE, Method.CHARITY])
+        .exclude(method__in=NOT_INCOME)
         .annotate(
             line_pence=Sum(
                 "lines__amount_pence",
@@ -116,8 +122,7 @@ def benefits_check(*, claim: Claim, participation_pence: int | None = None) -> B
     `participation_pence` is what this claim would pay for their time (by default, what it pays now)."""
     day = timezone.localdate(claim.session.starts_at)
     if participation_pence is None:
-        # A gift to the charity is not the person's income.
-        participation_pence = 0 if claim.method == Method.CHARITY else claim_amounts(claim).participation_pence
+        participation_pence = 0 if claim.method in NOT_INCOME else claim_amounts(claim).participation_pence
     week_first, week_last = week_bounds(day)
     year_first, year_last = tax_year_bounds(tax_year_of(day))
     common = {"person": claim.claimant, "organisation_id": claim.organisation_id, "exclude_claim_id": claim.pk}
@@ -142,7 +147,7 @@ def receives_benefits(*, person, organisation_id: int) -> bool:
 def needs_benefits_choice(*, claim: Claim) -> str:
     """ "weekly"/"yearly" when the claim would pass a benefits amount for a person who said they receive
     benefits and has not yet made their choice for this claim (the payment waits for it); "" otherwise."""
-    if claim.benefits_acknowledged or claim.method in (Method.NONE, Method.CHARITY):
+    if claim.benefits_acknowledged or claim.method in NOT_INCOME:
         return ""
     if not receives_benefits(person=claim.claimant, organisation_id=claim.organisation_id):
         return ""
