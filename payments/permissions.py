@@ -204,6 +204,9 @@ class OrganisationPaymentsMixin(PermissionMixin):
             raise Http404("Not found") from None
         return self.organisation
 
+    def get_permission_organisation_id(self):
+        return self.organisation.pk
+
 
 class RunPermissionMixin(PermissionMixin):
     permission = "payments.run"

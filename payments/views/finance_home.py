@@ -1,3 +1,41 @@
-"""Filled in by the payments work."""
+"""The finance officer's home for one organisation: the claims waiting for them, oldest first, and the payment
+runs being prepared."""
 
-urlpatterns: list = []
+from django.urls import path
+from django.views.generic import TemplateView
+
+from groups.permissions import has_perm
+
+from ..permissions import OrganisationPaymentsMixin
+from ..selectors import finance as selectors
+from .bank import url_or_blank
+
+
+class FinanceHomeView(OrganisationPaymentsMixin, TemplateView):
+    permission = "payments.finance"
+    template_name = "payments/finance/home.html"
+
+    def get_context_data(self, **kwargs):
+        org = self.organisation
+        lists = selectors.waiting_lists(organisation_id=org.pk)
+        for waiting in lists:
+            for row in waiting.rows:
+                row.url = url_or_blank("payments:claim_review", row.claim.pk)
+        runs = selectors.open_runs(organisation_id=org.pk)
+        for run in runs:
+            run.url = url_or_blank("payments:run", run.pk)
+        user = self.request.user
+        return super().get_context_data(
+            organisation=org,
+            lists=lists,
+            runs=runs,
+            runs_url=url_or_blank("payments:runs", org.pk),
+            reports_url=url_or_blank("payments:reports", org.pk),
+            policy_url=url_or_blank("payments:policy", org.pk) if has_perm(user, "payments.policy", org) else "",
+            **kwargs,
+        )
+
+
+urlpatterns = [
+    path("payments/finance/<int:organisation_id>/", FinanceHomeView.as_view(), name="finance"),
+]
