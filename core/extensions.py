@@ -96,6 +96,19 @@ checkin_row_markers = ExtensionPoint(
 )
 
 
+checkin_links = ExtensionPoint(
+    "checkin_links",
+    """The check-in and check-out screens: links at the top, for the facilitators at the door (for example
+    "Raise a safeguarding concern"). Called as ``fn(request=request, session=session)``. Returns a list of
+    ``(label, url)`` pairs. Runs no query.""",
+)
+
+
+def links_for(*, request, session) -> list[tuple[str, str]]:
+    """Every app's links for the check-in and check-out screens, in registration order."""
+    return [pair for result in checkin_links.call(request=request, session=session) for pair in result]
+
+
 def markers_for(*, request, session, person_ids: list[int]) -> dict[int, list[Marker]]:
     """Every app's markers for the check-in screen, merged per person."""
     merged: dict[int, list[Marker]] = {pid: [] for pid in person_ids}

@@ -28,3 +28,14 @@ def raise_concern_section(*, request, session):
         "template": "safeguarding/concerns/session_section.html",
         "raise_url": reverse("safeguarding:raise_from_session", args=[session.pk]),
     }
+
+
+@extensions.checkin_links.register
+def raise_concern_at_the_door(*, request, session):
+    """The check-in and check-out screens: the facilitators at the door raise a concern about this session."""
+    return [
+        (
+            "Worried about someone? Raise a safeguarding concern",
+            reverse("safeguarding:raise_from_session", args=[session.pk]),
+        )
+    ]

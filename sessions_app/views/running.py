@@ -42,6 +42,12 @@ class _DoorMixin:
 
     FILTER_MAX_LENGTH = 100
 
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        # Links from higher apps for the people at the door (core.extensions.checkin_links).
+        ctx["door_links"] = extensions.links_for(request=self.request, session=self.session)
+        return ctx
+
     def filter_text(self) -> str:
         return self.request.GET.get("q", "").strip()[: self.FILTER_MAX_LENGTH]
 

@@ -281,3 +281,11 @@ def test_leads_find_their_organisations_concerns_in_the_menu(client, group_with_
     html = client.get(reverse("home")).content.decode()
 
     assert reverse("safeguarding:concerns", args=[group_with_members.organisation_id]) in html
+
+
+def test_the_check_in_and_check_out_screens_link_to_raising_a_concern_about_the_session(client, session, facilitator):
+    client.force_login(facilitator)
+    link = reverse("safeguarding:raise_from_session", args=[session.pk])
+    for name in ("sessions_app:checkin_screen", "sessions_app:checkout_screen"):
+        page = client.get(reverse(name, args=[session.pk])).content.decode()
+        assert link in page, name
