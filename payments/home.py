@@ -10,7 +10,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, Min, OuterRef, Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from core import extensions
@@ -20,13 +20,6 @@ from .models import BankDetails, Claim, ClaimState
 from .selectors.finance import working_days_waited
 
 TO_CHECK_STATES = (ClaimState.MADE, ClaimState.ON_HOLD)
-
-
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def claims_to_check(user) -> int:
@@ -55,7 +48,7 @@ def finance_waiting(user, *, today=None) -> list[dict]:
             "organisation_name": r["organisation__name"],
             "count": r["n"],
             "oldest_days": working_days_waited(timezone.localdate(r["oldest"]), today),
-            "url": _url("payments:finance", r["organisation_id"]),
+            "url": reverse("payments:finance", args=[r["organisation_id"]]),
         }
         for r in rows
     ]
@@ -67,7 +60,7 @@ def payments_to_check(*, request):
     n = claims_to_check(request.user)
     if not n:
         return None
-    return {"template": "payments/home/to_check.html", "count": n, "url": _url("payments:mine")}
+    return {"template": "payments/home/to_check.html", "count": n, "url": reverse("payments:mine")}
 
 
 @extensions.home_sections.register
@@ -108,12 +101,8 @@ def menu(*, request):
     user = request.user
     items = []
     if has_payments(user):
-        url = _url("payments:mine")
-        if url:
-            items.append(("My payments", url))
+        items.append(("My payments", reverse("payments:mine")))
     finance = sorted(orgs_with_role(user, R.FINANCE_OFFICER))
     if finance:
-        url = _url("payments:finance", finance[0])
-        if url:
-            items.append(("Finance", url))
+        items.append(("Finance", reverse("payments:finance", args=[finance[0]])))
     return items

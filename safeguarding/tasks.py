@@ -19,3 +19,7 @@ def alert_leads(concern_id: int, reason: str = alerts.RAISED) -> int:
 def alerts_sweep() -> int:
     """Every minute: alerts that could not be queued when the concern was raised (the broker was down)."""
     return alerts.alerts_sweep()
+
+
+# Celery's autodiscovery reads tasks.py: the hourly escalation check lives beside its service.
+from .escalation_tasks import escalate_overdue_follow_ups  # noqa: E402, F401

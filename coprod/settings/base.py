@@ -13,6 +13,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+# Old signing keys, still accepted while rotating SECRET_KEY (and still able to read what was encrypted with them).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 # Encryption at rest (bank details, safeguarding records): django-fernet-encrypted-fields derives its keys from
 # SECRET_KEY (with SECRET_KEY_FALLBACKS) and each salt here. Rotation: put the new salt first, keep the old ones
 # after it until `manage.py reencrypt_fields` has run (docs/SECURITY.md).
@@ -278,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
     "send-support-digests": {"task": "sessions_app.tasks.send_support_digests", "schedule": crontab(minute="*/15")},
     "watch-facilitators": {"task": "sessions_app.tasks.watch_facilitators", "schedule": crontab(hour=7, minute=0)},
     "make-missing-claims": {"task": "payments.tasks.claims_sweep", "schedule": 15 * 60},
+    "safeguarding-alerts-sweep": {"task": "safeguarding.tasks.alerts_sweep", "schedule": 60},
+    "escalate-overdue-follow-ups": {
+        "task": "safeguarding.escalation_tasks.escalate_overdue_follow_ups",
+        "schedule": 60 * 60,
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

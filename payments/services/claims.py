@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -124,11 +123,7 @@ def _parent_membership_q(session: Session, user_ref) -> Q:
 
 
 def _claim_link(claim: Claim) -> str:
-    try:
-        return reverse("payments:claim", args=[claim.pk])
-    except NoReverseMatch:  # the claim page is another part of payments; the link is still where it will be
-        log.warning("payments:claim has no URL yet; using its planned address")
-        return f"/payments/claims/{claim.pk}/"
+    return claim.get_absolute_url()
 
 
 def _method_for(policy: PaymentPolicy, preferred: str | None) -> str:

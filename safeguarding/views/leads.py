@@ -21,6 +21,7 @@ from ..forms.concerns import CloseForm, DocumentForm, EditForm, EntryForm, Grant
 from ..models import Concern
 from ..permissions import ConcernPermissionMixin, SafeguardingOrganisationMixin
 from ..selectors import concerns as selectors
+from ..selectors.escalations import escalations_open
 from ..services import concerns as services
 from ..services import grants as grant_services
 
@@ -45,6 +46,7 @@ class ConcernListView(SafeguardingOrganisationMixin, TemplateView):
             ),
             query=f"status={status}" if status else "",
             grants=selectors.grants_for_review(organisation=self.organisation),
+            escalations=escalations_open(self.organisation.pk),
         )
         return ctx
 
