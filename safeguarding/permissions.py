@@ -218,6 +218,9 @@ class SafeguardingOrganisationMixin(PermissionMixin):
             raise Http404("Not found") from None
         return self.organisation
 
+    def get_permission_organisation_id(self):
+        return self.organisation.pk
+
 
 class SafetyPlanPermissionMixin(PermissionMixin):
     permission = "safeguarding.safety_plan.read"
