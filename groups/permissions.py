@@ -401,7 +401,8 @@ class PermissionMixin(LoginRequiredMixin):
         response = super().dispatch(request, *args, **kwargs)
         if entry.access_trail and request.method in ("GET", "HEAD") and response.status_code == 200:
             access_record(
-                kind="view",
+                # A download of many records (a permission named "<thing>.export") is an export.
+                kind="export" if entry.name.endswith(".export") else "view",
                 actor=request.user,
                 obj=self.permission_object,
                 organisation_id=self.get_permission_organisation_id(),
