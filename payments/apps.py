@@ -7,7 +7,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self):
         # Registers the permissions, home sections, menu items, demo data and what erasing a person keeps.
-        from . import demo, erasure, home, permissions, sections  # noqa: F401
+        from . import data_sections, demo, erasure, home, permissions, sections  # noqa: F401
         from .messaging import register_with_notifications
 
         register_with_notifications()

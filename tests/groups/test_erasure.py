@@ -165,22 +165,23 @@ def test_the_audit_event_records_what_each_app_erased_and_kept_with_no_personal_
     assert event.organisation_id == group_with_members.organisation_id
     assert event.data["reason"] == "asked"
     assert event.data["memberships_ended"] == 1
-    assert [r["app"] for r in event.data["reports"]] == ["groups", "notifications", "sessions_app"]
+    apps = ["groups", "notifications", "sessions_app", "payments", "safeguarding"]
+    assert [r["app"] for r in event.data["reports"]] == apps
     assert all(r["erased"] and r["kept"] for r in event.data["reports"])
     text = str(event.data) + event.object_repr
     assert not [word for word in PERSONAL if word in text]
 
 
 def test_the_receivers_reports_are_returned(group_with_members, parent, org_admin):
-    def payments_receiver(*, person, acting_user):
-        return ErasureReport(app="payments", erased=["bank details"], kept=["paid claims"])
+    def another_receiver(*, person, acting_user):
+        return ErasureReport(app="another", erased=["their notes"], kept=["paid claims"])
 
-    extensions.person_erasure.register(payments_receiver)
+    extensions.person_erasure.register(another_receiver)
     try:
         reports = services.person_anonymise(person=parent, acting_user=org_admin)
     finally:
-        extensions.person_erasure.unregister(payments_receiver)
-    assert [r.app for r in reports] == ["groups", "notifications", "sessions_app", "payments"]
+        extensions.person_erasure.unregister(another_receiver)
+    assert [r.app for r in reports][-3:] == ["payments", "safeguarding", "another"]
     assert reports[-1].kept == ["paid claims"]
     assert all(isinstance(r, ErasureReport) for r in reports)
 
