@@ -372,6 +372,159 @@ PAGES = [
         },
         ["chaser_days_before", "first_reminder_days_before", "last_reminder_hours_before", "quiet_from", "quiet_until"],
     ),
+    # safeguarding/views/*: the world's safeguarding part (_safeguarding_world) is built only for these rows
+    FormPage(
+        "safeguarding:raise",
+        "parent",
+        lambda w: [],
+        lambda w: {
+            "what_happened": "A child at the session had a bruise and flinched when an adult came near.",
+            "when_happened": "Yesterday afternoon",
+            "people": [w.professional.pk],
+            "people_description": "A toddler at the session",
+            "immediate_risk": "no",
+        },
+        ["what_happened", "when_happened", "people", "people_description", "immediate_risk"],
+    ),
+    FormPage(
+        "safeguarding:my_plan",
+        "parent",
+        lambda w: [],
+        lambda w: {
+            "upsets_me": "Loud arguments.",
+            "signs": "I go quiet.",
+            "helps": "A short walk outside.",
+            "contacts": "My sister Jo on 07700 900123.",
+            "wishes": "Check in with me quietly at the break.",
+        },
+        ["upsets_me", "signs", "helps", "contacts", "wishes"],
+    ),
+    FormPage(
+        "safeguarding:consent_record",
+        "facilitator",
+        lambda w: [w.organisation.pk, w.parent.pk],
+        lambda w: {"kind": "photos", "given": "yes", "how": "in_person"},
+        ["kind", "given", "how"],
+    ),
+    FormPage(
+        "safeguarding:triage",
+        "safeguarding_lead",
+        lambda w: [w.concern.pk],
+        lambda w: {"severity": "medium", "owner": w.safeguarding_lead.pk},
+        ["severity", "owner"],
+    ),
+    FormPage(
+        "safeguarding:refer",
+        "safeguarding_lead",
+        lambda w: [w.concern.pk],
+        lambda w: {"agency": "social_care", "reference": "MASH-2026-0412"},
+        ["agency", "reference"],
+    ),
+    FormPage(
+        "safeguarding:close",
+        "safeguarding_lead",
+        lambda w: [w.concern.pk],
+        lambda w: {"outcome": "Social care visited; the family has support in place."},
+        ["outcome"],
+    ),
+    FormPage(
+        "safeguarding:entry_add",
+        "safeguarding_lead",
+        lambda w: [w.concern.pk],
+        lambda w: {"kind": "note", "happened_on": timezone.localdate().isoformat(), "text": "Phoned the family."},
+        ["kind", "happened_on", "text"],
+    ),
+    # payments/views/*: the world's payments part (_payments_world) is built only for these rows
+    FormPage(
+        "payments:policy",
+        "org_admin",
+        lambda w: [w.organisation.pk],
+        lambda w: {
+            "hourly_rate_pence": "25.00",
+            "half_day_hours": "4",
+            "half_day_pence": "75.00",
+            "full_day_pence": "150.00",
+            "time_basis": "scheduled",
+            "late_grace_minutes": "15",
+            "pays_preparation": "on",
+            "methods": ["bank", "voucher", "cash", "none"],
+            "charity_name": "",
+            "mileage_pence_per_mile": "45",
+            "target_working_days": "2",
+            "benefits_weekly_pence": "195.00",
+            "benefits_yearly_pence": "1000.00",
+        },
+        [
+            "hourly_rate_pence",
+            "half_day_hours",
+            "half_day_pence",
+            "full_day_pence",
+            "time_basis",
+            "late_grace_minutes",
+            "methods",
+            "charity_name",
+            "mileage_pence_per_mile",
+            "target_working_days",
+            "benefits_weekly_pence",
+            "benefits_yearly_pence",
+        ],
+    ),
+    FormPage(
+        "payments:claim_confirm",
+        "parent",
+        lambda w: [w.claim.pk],
+        lambda w: {"method": "voucher", "take_less": ""},
+        ["method", "take_less", "benefits_acknowledged", "benefits_shown"],
+    ),
+    FormPage(
+        "payments:line_travel",
+        "parent",
+        lambda w: [w.claim.pk, w.travel_line.pk],
+        lambda w: {"basis": "receipt", "amount": "3.80", "miles": ""},
+        ["basis", "amount", "miles"],
+    ),
+    FormPage(
+        "payments:line_reply",
+        "parent",
+        lambda w: [w.claim.pk, w.refused_line.pk],
+        lambda w: {"text": "The nursery gave me no receipt; I can ask them for a letter."},
+        ["text"],
+    ),
+    FormPage(
+        "payments:bank_details",
+        "parent",
+        lambda w: [],
+        lambda w: {"account_name": "Pat Parent", "sort_code": "12-34-56", "account_number": "12345678"},
+        ["account_name", "sort_code", "account_number"],
+    ),
+    FormPage(
+        "payments:line_reject",
+        "finance_officer",
+        lambda w: [w.submitted_claim.pk, w.submitted_line.pk],
+        lambda w: {"reason": "There is no ticket. Send a photo of it, please."},
+        ["reason"],
+    ),
+    FormPage(
+        "payments:line_amount",
+        "finance_officer",
+        lambda w: [w.submitted_claim.pk, w.submitted_line.pk],
+        lambda w: {"amount": "40.00", "reason": "Left an hour early."},
+        ["amount", "reason"],
+    ),
+    FormPage(
+        "payments:run_paid",
+        "finance_officer",
+        lambda w: [w.open_run.pk],
+        lambda w: {"reference": "BACS-2026-11-30", "confirmed": "on"},
+        ["reference", "confirmed"],
+    ),
+    FormPage(
+        "payments:payment_reverse",
+        "finance_officer",
+        lambda w: [w.payment.pk],
+        lambda w: {"reason": "The bank sent it back: the account is closed."},
+        ["reason"],
+    ),
 ]
 
 
@@ -393,6 +546,7 @@ def world(
     group_with_members,
     venue,
     make_session,
+    request,
 ):
     """A group with an upcoming published session (the parent said yes and asked for travel), a draft, a spare
     session to cancel or step back from, and a session running now (everyone checked in; an action and a
@@ -417,7 +571,7 @@ def world(
     action = services.action_record(
         session=running, description="Book the hall.", owner=professional, due_on=None, acting_user=facilitator
     )
-    return SimpleNamespace(
+    world = SimpleNamespace(
         organisation=organisation,
         org_admin=org_admin,
         facilitator=facilitator,
@@ -434,6 +588,65 @@ def world(
         follow_up=FollowUp.objects.get(session=running),
         action=action,
     )
+    page = getattr(getattr(request.node, "callspec", None), "params", {}).get("page")
+    if page is not None and page.name.startswith("safeguarding:"):
+        _safeguarding_world(world, request)
+    if page is not None and page.name.startswith("payments:"):
+        _payments_world(world, request)
+    return world
+
+
+def _safeguarding_world(w, request) -> None:
+    """For the safeguarding rows only: Sam the safeguarding lead, signed in on the test's client with a recent
+    second step (the test's own force_login keeps it: same person), and a new concern Fran raised about Pat."""
+    from safeguarding.services.concerns import concern_raise
+    from tests.conftest import give_recent_second_step
+
+    w.safeguarding_lead = lead = request.getfixturevalue("safeguarding_lead")
+    give_recent_second_step(request.getfixturevalue("client"), lead)
+    w.concern = concern_raise(
+        organisation=w.organisation,
+        acting_user=w.facilitator,
+        what_happened="Pat's toddler had a bruise on his arm.",
+        when_happened="Today",
+        immediate_risk=False,
+        people=[w.parent],
+    )
+
+
+def _payments_world(w, request) -> None:
+    """For the payments rows only (the other rows do not pay for it): a finance officer, and claims for a session
+    held yesterday (Fran closed the register; Femi confirmed who came): Pat's, waiting for her to check (a travel
+    line, and a childcare line refused with a reason); Priya's, submitted; Rae's, approved in an open run; Sam's,
+    paid in a paid run."""
+    from payments.models import ClaimLine, ClaimState, LineKind, LineStatus, Payment
+    from payments.services.runs import run_create, run_mark_paid
+    from tests.payments.factories import claim_at, held_session, make_claim, policy_for
+
+    make_user = request.getfixturevalue("make_user")
+    w.finance_officer = officer = request.getfixturevalue("finance_officer")
+    policy_for(w.organisation)
+    held = held_session(w.group, w.facilitator, w.facilitator2, attendees={w.parent: (0, 120)})
+
+    w.claim = make_claim(held, w.parent, travel_pence=450, childcare_pence=2000)
+    w.travel_line = w.claim.lines.get(kind=LineKind.TRAVEL)
+    w.refused_line = w.claim.lines.get(kind=LineKind.CHILDCARE)
+    ClaimLine.objects.filter(pk=w.refused_line.pk).update(
+        status=LineStatus.REJECTED, rejection_reason="There is no receipt from the nursery."
+    )
+
+    def claim_of(name: str, state: str):
+        person = make_user(email=f"{name.lower()}@example.test", full_name=f"{name} Parent")
+        approver = officer if state == ClaimState.APPROVED else None
+        return claim_at(make_claim(held, person), state, attendance_by=w.facilitator2, approved_by=approver)
+
+    w.submitted_claim = claim_of("Priya", ClaimState.SUBMITTED)
+    w.submitted_line = w.submitted_claim.lines.get(kind=LineKind.PARTICIPATION)
+    paid = claim_of("Sam", ClaimState.APPROVED)
+    run_mark_paid(run=run_create(organisation=w.organisation, acting_user=officer), acting_user=officer, reference="B1")
+    w.payment = Payment.objects.get(claim=paid)
+    claim_of("Rae", ClaimState.APPROVED)
+    w.open_run = run_create(organisation=w.organisation, acting_user=officer)
 
 
 # --- checks ------------------------------------------------------------------------------------------------
