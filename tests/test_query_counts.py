@@ -288,7 +288,7 @@ PAGES = {
 
 # page -> the exact number of queries it runs, with one row and with many.
 QUERIES: dict[str, int] = {
-    "home": 18,  # four bounded lists for the facilitator: overdue follow-ups, today, requests to decide, drafts
+    "home": 19,  # four bounded lists for the facilitator (overdue follow-ups, today, requests, drafts); claims to check
     "profile": 4,
     "phone_confirm": 4,
     "group_list": 6,
@@ -311,16 +311,16 @@ QUERIES: dict[str, int] = {
     "withdraw": 7,
     "step_in": 9,
     "venues": 7,
-    "session_page": 14,
-    "session_page_to_come": 14,
-    "session_page_as_parent": 12,  # places are looked up only for those who stand in the group
+    "session_page": 15,  # and the safeguarding lead on duty
+    "session_page_to_come": 15,
+    "session_page_as_parent": 13,  # places are looked up only for those who stand in the group
     "support_request": 6,  # (the same)
     "session_ics": 6,
     "calendar": 7,
     "calendar_feed": 5,
     "self_checkin": 6,  # (the same)
     "preparation_file": 13,
-    "checkin_screen": 10,
+    "checkin_screen": 11,  # and the safety-plan and photo-consent markers, one query for every row
     "debrief": 10,
     "record": 10,
     "support_queue": 5,
