@@ -33,8 +33,13 @@ MULTI_LINE_ALLOWED = {"\t", "\n", "\r"}
 _PHRASE_STARTS = {"what", "how", "who", "why", "when", "where", "which", "anything", "any", "your", "their", "the"}
 
 
+# Characters that reorder how text is shown (right-to-left overrides, embeddings, isolates): text with them can
+# read differently from what was stored ("Trojan Source"), so no field takes them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc" or char in LINE_SEPARATORS
+    return unicodedata.category(char) == "Cc" or char in LINE_SEPARATORS or char in BIDI_CONTROLS
 
 
 def _noun(label: str) -> str:

@@ -5,7 +5,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
-from core.validators import MultiLineValidator, OneLineValidator, refuse_control_characters
+from core.validators import BIDI_CONTROLS, MultiLineValidator, OneLineValidator, refuse_control_characters
 from groups.forms import AcceptInvitationForm, AgreementForm, GroupForm, ProfileForm
 from sessions_app.forms.scheduling import GlossaryTermForm, SessionForm, VenueForm
 
@@ -118,17 +118,28 @@ def test_fields_added_in_init_are_guarded_too():
 
 
 def test_a_one_line_value_passes_exactly_when_it_holds_no_control_character():
-    """Every character of the Basic Multilingual Plane, alone and inside a word."""
+    """Every character of the Basic Multilingual Plane, alone and inside a word (the characters that reorder how
+    text is shown count as control characters)."""
     import unicodedata
 
     for code in range(0x10000):
         char = chr(code)
         if 0xD800 <= code <= 0xDFFF:
             continue  # surrogates are not text
-        has_control = unicodedata.category(char) == "Cc" or char in "\u2028\u2029"
+        has_control = unicodedata.category(char) == "Cc" or char in "\u2028\u2029" or char in BIDI_CONTROLS
         try:
             OneLineValidator("Title")(f"a{char}b")
             passed = True
         except ValidationError:
             passed = False
         assert passed is not has_control, hex(code)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u202d", "\u2066", "\u2069"])
+def test_text_that_would_show_reordered_is_refused(char):
+    from core.validators import text_check
+
+    with pytest.raises(ValidationError) as excinfo:
+        text_check(f"It was {char}fine{char}", noun="what happened", limit=100)
+    assert excinfo.value.code == "control_character"
+    text_check("Arabic and English together: مرحبا hello", noun="what happened", limit=100)  # plain scripts are fine
