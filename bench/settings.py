@@ -9,6 +9,7 @@ REDIS_URL defaults to Redis database 11 on 127.0.0.1:6379 (the tests use 14 and 
 import os
 
 os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret-" + "x" * 40)
+os.environ.setdefault("FIELD_ENCRYPTION_SALT", "bench-only-salt")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
 os.environ.setdefault("EMAIL_URL", "smtp://127.0.0.1:2525")

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import extensions
+from groups.models import Membership
 from groups.permissions import R, orgs_with_role, standing
 
 from .models import BankDetails, Claim, ClaimState
@@ -56,7 +57,12 @@ def finance_waiting(user, *, today=None) -> list[dict]:
 
 @extensions.home_sections.register
 def payments_to_check(*, request):
-    """ "Payments: 2 to check", linking to "My payments"."""
+    """ "Payments: 2 to check", linking to "My payments". Claims are made only for lived-experience (parent)
+    members, so nobody else's home page asks (no query for staff and professionals)."""
+    held = standing(request.user)
+    is_parent = any(m.role == Membership.Role.PARENT for m in held.memberships.values())
+    if not is_parent and (held.memberships or held.roles):
+        return None
     n = claims_to_check(request.user)
     if not n:
         return None

@@ -288,7 +288,7 @@ PAGES = {
 
 # page -> the exact number of queries it runs, with one row and with many.
 QUERIES: dict[str, int] = {
-    "home": 19,  # four bounded lists for the facilitator (overdue follow-ups, today, requests, drafts); claims to check
+    "home": 18,  # four bounded lists for the facilitator: overdue follow-ups, today, requests to decide, drafts
     "profile": 4,
     "phone_confirm": 4,
     "group_list": 6,

@@ -107,11 +107,16 @@ def test_markers_are_merged_per_person_and_unknown_people_ignored():
     def receiver(*, request, session, person_ids):
         return {person_ids[0]: [extensions.Marker(label="Safety plan shared", short="Plan")], 999: [None]}
 
+    others = list(extensions.checkin_row_markers.receivers)  # the apps' own, set aside for this test
+    for fn in others:
+        extensions.checkin_row_markers.unregister(fn)
     extensions.checkin_row_markers.register(receiver)
     try:
         merged = extensions.markers_for(request=None, session=None, person_ids=[1, 2])
     finally:
         extensions.checkin_row_markers.unregister(receiver)
+        for fn in others:
+            extensions.checkin_row_markers.register(fn)
     assert merged == {1: [extensions.Marker(label="Safety plan shared", short="Plan")], 2: []}
 
 

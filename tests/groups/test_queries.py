@@ -19,7 +19,7 @@ BOUND = {
     "members_as_facilitator": 10,
     "members_as_parent": 9,
     "home_as_facilitator": 18,
-    "home_as_parent": 9,
+    "home_as_parent": 10,  # and their payment claims to check
 }
 
 

@@ -35,10 +35,16 @@ def session(clock, make_session):
 
 @pytest.fixture
 def registered():
-    """Registers receivers for the test and takes them away after it."""
+    """Registers receivers for the test and takes them away after it. The receivers the higher apps registered
+    (payments, safeguarding) are set aside while the test runs, so it sees only its own."""
     added = []
+    set_aside = {}
 
     def register(point, fn):
+        if point.name not in set_aside:
+            set_aside[point.name] = (point, list(point.receivers))
+            for existing in point.receivers:
+                point.unregister(existing)
         point.register(fn)
         added.append((point, fn))
         return fn
@@ -46,6 +52,9 @@ def registered():
     yield register
     for point, fn in added:
         point.unregister(fn)
+    for point, receivers in set_aside.values():
+        for fn in receivers:
+            point.register(fn)
 
 
 def test_the_session_page_shows_sections_from_higher_apps(client, session, parent, registered):

@@ -1092,7 +1092,7 @@ def _parents(make_user, group, facilitator, n):
     return [add_member(make_user, group, facilitator, full_name=f"Parent {i:02d}") for i in range(n)]
 
 
-CHECKIN_SCREEN_QUERIES = 10
+CHECKIN_SCREEN_QUERIES = 11  # with the safety-plan and photo-consent markers (one query for every row)
 
 
 @pytest.mark.parametrize("moment", ["during", "after"])
