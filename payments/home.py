@@ -78,14 +78,14 @@ def finance_claims_waiting(*, request):
 
 
 def has_payments(user) -> bool:
-    """Whether "My payments" is worth showing. A member of a group: yes; staff with no membership: no (claims
-    are for lived experience, and staff of an organisation are never paid by its claims): both from the
-    standing every page loads anyway, so no query. Anyone else (a former member): whether they have a claim or
-    bank details, in one query."""
+    """Whether "My payments" is worth showing. A parent (lived-experience) member of a group: yes; professionals,
+    facilitators and staff: no (claims are for lived experience, and staff of an organisation are never paid by
+    its claims): both from the standing every page loads anyway, so no query. Anyone else (a former member):
+    whether they have a claim or bank details, in one query."""
     held = standing(user)
-    if held.memberships:
+    if any(m.role == Membership.Role.PARENT for m in held.memberships.values()):
         return True
-    if held.roles:
+    if held.memberships or held.roles:
         return False
     cached = getattr(user, "_payments_has_any", None)
     if cached is None:

@@ -79,8 +79,10 @@ def test_home_sections_cost_a_fixed_number_of_queries(
 # --- the menu ------------------------------------------------------------------------------------------------
 
 
-def test_menu(client, group_with_members, parent, finance_officer, org_admin, make_user):
-    assert "My payments" in menu_labels(client, parent)  # a member of a group
+def test_menu(client, group_with_members, parent, professional, facilitator, finance_officer, org_admin, make_user):
+    assert "My payments" in menu_labels(client, parent)  # a parent member of a group
+    assert "My payments" not in menu_labels(client, professional)  # claims are for lived experience only
+    assert "My payments" not in menu_labels(client, facilitator)
     labels = menu_labels(client, finance_officer)
     assert "Finance" in labels and "My payments" not in labels
     assert "My payments" not in menu_labels(client, org_admin) and "Finance" not in menu_labels(client, org_admin)
