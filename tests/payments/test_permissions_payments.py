@@ -6,19 +6,18 @@ organisation or not. The organisation's finance pages and policy are a 403 to pe
 A person's full bank details need a finance officer with a two-step code given in the last 15 minutes: without
 it, allauth's "enter your code again" page ("step up"); each look and each refusal is in the access trail.
 
-Outcomes: "ok" (200, 405 for a page only posted to, or a redirect that is neither sign-in nor step-up),
-"login", "step_up", 403, 404. Signed-in GET requests; refused posts are tested beside each area's views.
+Outcomes and the table machinery: tests/permission_tables.py. Signed-in GET requests; refused posts are tested
+beside each area's views.
 """
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client
 from django.utils import timezone
 
 from core.models import AccessEvent
 from groups import services
-from groups.models import Group, Membership, Organisation, StaffRole, User
+from groups.models import Group, Membership, Organisation, StaffRole
 from payments.models import (
     BankDetails,
     ClaimLine,
@@ -31,11 +30,12 @@ from payments.models import (
     RunState,
 )
 from payments.services.amounts import tax_year_of
-from tests.conftest import PASSWORD, give_recent_second_step, give_two_step
+from tests.conftest import PASSWORD, give_two_step
 from tests.payments.factories import claim_at, held_session, make_claim, policy_for
+from tests.permission_tables import client_for as shared_client_for
+from tests.permission_tables import last_access_event_pk, routes_without_rows, url_of, wrong_answers
+from tests.permission_tables import row as shared_row
 
-LOGIN = "/accounts/login/"
-STEP_UP = "/accounts/2fa/reauthenticate/"
 R = StaffRole.Role
 
 ROLES = [
@@ -159,9 +159,7 @@ SIGNED_IN = set(ROLES) - {"anonymous"}
 
 
 def row(ok, *, inside=INSIDE, hidden=False, step_up=frozenset()):
-    """Who gets the page; the rest of `inside` get a 403 (a 404 when `hidden`); everyone else signed in a 404;
-    anonymous people sign in. `step_up`: who are sent to give their two-step code again."""
-    return {"ok": set(ok), "inside": set() if hidden else set(inside), "step_up": set(step_up)}
+    return shared_row(ok, inside=inside, hidden=hidden, step_up=step_up)
 
 
 OWN = {"ok": SIGNED_IN, "inside": SIGNED_IN, "step_up": set()}  # a person's own money pages
@@ -201,84 +199,36 @@ TABLE = {
 }
 
 
-def expected(route: str, role: str):
-    entry = TABLE[route]
-    if role in entry["ok"]:
-        return "ok"
-    if role in entry["step_up"]:
-        return "step_up"
-    if role == "anonymous":
-        return "login"
-    return 403 if role in entry["inside"] else 404
-
-
-def outcome(response):
-    if response.status_code == 302:
-        if response["Location"].startswith(LOGIN):
-            return "login"
-        return "step_up" if response["Location"].startswith(STEP_UP) else "ok"
-    if response.status_code in (200, 405):
-        return "ok"
-    return response.status_code
-
-
-def url_of(route: str, world) -> str:
-    path = route
-    for name, value in world["args"].items():
-        path = path.replace(f"<int:{name}>", str(value))
-    assert "<" not in path, f"No argument for {route}"
-    return "/" + path
-
-
-def client_for(role: str, world) -> Client:
-    client = Client()
-    if role == "anonymous":
-        return client
-    user = User.objects.get(pk=world["people"][role])
-    if role in ("finance_officer_stepped", "other_org_finance"):
-        return give_recent_second_step(client, user)
-    client.force_login(user)
-    return client
+def client_for(role: str, world):
+    return shared_client_for(role, world, stepped_up=("finance_officer_stepped", "other_org_finance"))
 
 
 def test_every_payments_route_has_a_row():
-    from tests.url_coverage import project_patterns
-
-    routes = {p.route for p in project_patterns() if p.route.startswith("payments/")}
-    assert sorted(routes - set(TABLE)) == [], "add a row to TABLE for each"
-    assert sorted(set(TABLE) - routes) == [], "remove the row of each URL pattern that is gone"
+    missing, gone = routes_without_rows(TABLE, "payments/")
+    assert missing == [], "add a row to TABLE for each"
+    assert gone == [], "remove the row of each URL pattern that is gone"
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_payments_url_answers_each_role(world, role, db):
-    client = client_for(role, world)
-    wrong = []
-    for route in TABLE:
-        got = outcome(client.get(url_of(route, world)))
-        if got != expected(route, role):
-            wrong.append(f"{route}: got {got}, expected {expected(route, role)}")
+    wrong = wrong_answers(TABLE, client_for(role, world), role, world)
     assert wrong == [], f"{role}:\n" + "\n".join(wrong)
-
-
-def _last_event_pk() -> int:
-    last = AccessEvent.objects.order_by("-pk").first()
-    return last.pk if last else 0
 
 
 def test_bank_details_looks_and_refusals_are_in_the_access_trail(world, db):
     route = "payments/finance/<int:organisation_id>/people/<int:person_id>/bank-details/"
-    mark = _last_event_pk()
+    mark = last_access_event_pk()
     response = client_for("finance_officer_stepped", world).get(url_of(route, world))
     assert response.status_code == 200 and b"12345678" in response.content
     seen = AccessEvent.objects.filter(pk__gt=mark)
     assert {(e.kind, e.actor_id) for e in seen} == {("view", world["people"]["finance_officer_stepped"])}
 
-    mark = _last_event_pk()
+    mark = last_access_event_pk()
     assert client_for("facilitator", world).get(url_of(route, world)).status_code == 403
     assert [e.kind for e in AccessEvent.objects.filter(pk__gt=mark)] == ["refused"]
 
     # Without a recent code the details are not shown, and nothing is recorded as seen.
-    mark = _last_event_pk()
+    mark = last_access_event_pk()
     response = client_for("finance_officer", world).get(url_of(route, world))
     assert response.status_code == 302 and b"12345678" not in response.content
     assert not AccessEvent.objects.filter(pk__gt=mark, kind="view").exists()
@@ -287,7 +237,7 @@ def test_bank_details_looks_and_refusals_are_in_the_access_trail(world, db):
 def test_run_downloads_are_in_the_access_trail(world, db):
     client = client_for("finance_officer", world)
     for route in ("payments/runs/<int:run_id>/export.csv", "payments/runs/<int:run_id>/export.xlsx"):
-        mark = _last_event_pk()
+        mark = last_access_event_pk()
         response = client.get(url_of(route, world))
         assert response.status_code == 200
         body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -6,17 +6,16 @@ have given their two-step code in the last 15 minutes (else allauth's "enter you
 Every refusal of a concern page is in the access trail. A safety plan opens only to its person and the
 facilitators of a group it is shared with.
 
-Outcomes: "ok" (200, 405 for a page only posted to, or a redirect that is neither sign-in nor step-up),
-"login", "step_up", 403, 404. Signed-in GET requests; refused posts are tested beside each area's views.
+Outcomes and the table machinery: tests/permission_tables.py. Signed-in GET requests; refused posts are tested
+beside each area's views.
 """
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from core.models import AccessEvent
 from groups import services
-from groups.models import Group, Membership, Organisation, StaffRole, User
+from groups.models import Group, Membership, Organisation, StaffRole
 from safeguarding.models import (
     AccessGrant,
     ChronologyEntry,
@@ -26,11 +25,12 @@ from safeguarding.models import (
     SafetyPlan,
     SafetyPlanShare,
 )
-from tests.conftest import PASSWORD, give_recent_second_step, give_two_step
+from tests.conftest import PASSWORD, give_two_step
+from tests.permission_tables import client_for as shared_client_for
+from tests.permission_tables import last_access_event_pk, routes_without_rows, url_of, wrong_answers
+from tests.permission_tables import row as shared_row
 from tests.sessions_app.factories import plan_session
 
-LOGIN = "/accounts/login/"
-STEP_UP = "/accounts/2fa/reauthenticate/"
 R = StaffRole.Role
 
 ROLES = [
@@ -135,9 +135,7 @@ SIGNED_IN = set(ROLES) - {"anonymous"}
 
 
 def row(ok, *, inside=INSIDE, hidden=False, step_up=frozenset()):
-    """Who gets the page; the rest of `inside` get a 403 (a 404 when `hidden`); everyone else signed in a 404;
-    anonymous people sign in. `step_up`: who are sent to give their two-step code again."""
-    return {"ok": set(ok), "inside": set() if hidden else set(inside), "step_up": set(step_up)}
+    return shared_row(ok, inside=inside, hidden=hidden, step_up=step_up)
 
 
 OWN = {"ok": SIGNED_IN, "inside": SIGNED_IN, "step_up": set()}
@@ -177,68 +175,20 @@ TABLE = {
 }
 
 
-def expected(route: str, role: str):
-    entry = TABLE[route]
-    if role in entry["ok"]:
-        return "ok"
-    if role in entry["step_up"]:
-        return "step_up"
-    if role == "anonymous":
-        return "login"
-    return 403 if role in entry["inside"] else 404
-
-
-def outcome(response):
-    if response.status_code == 302:
-        if response["Location"].startswith(LOGIN):
-            return "login"
-        return "step_up" if response["Location"].startswith(STEP_UP) else "ok"
-    if response.status_code in (200, 405):
-        return "ok"
-    return response.status_code
-
-
-def url_of(route: str, world) -> str:
-    path = route
-    for name, value in world["args"].items():
-        path = path.replace(f"<int:{name}>", str(value))
-    assert "<" not in path, f"No argument for {route}"
-    return "/" + path
-
-
-def client_for(role: str, world) -> Client:
-    client = Client()
-    if role == "anonymous":
-        return client
-    user = User.objects.get(pk=world["people"][role])
-    if role in ("lead_stepped", "other_org_lead"):
-        return give_recent_second_step(client, user)
-    client.force_login(user)
-    return client
+def client_for(role: str, world):
+    return shared_client_for(role, world, stepped_up=("lead_stepped", "other_org_lead"))
 
 
 def test_every_safeguarding_route_has_a_row():
-    from tests.url_coverage import project_patterns
-
-    routes = {p.route for p in project_patterns() if p.route.startswith("safeguarding/")}
-    assert sorted(routes - set(TABLE)) == [], "add a row to TABLE for each"
-    assert sorted(set(TABLE) - routes) == [], "remove the row of each URL pattern that is gone"
+    missing, gone = routes_without_rows(TABLE, "safeguarding/")
+    assert missing == [], "add a row to TABLE for each"
+    assert gone == [], "remove the row of each URL pattern that is gone"
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_safeguarding_url_answers_each_role(world, role, db):
-    client = client_for(role, world)
-    wrong = []
-    for route in TABLE:
-        got = outcome(client.get(url_of(route, world)))
-        if got != expected(route, role):
-            wrong.append(f"{route}: got {got}, expected {expected(route, role)}")
+    wrong = wrong_answers(TABLE, client_for(role, world), role, world)
     assert wrong == [], f"{role}:\n" + "\n".join(wrong)
-
-
-def _last_event_pk() -> int:
-    last = AccessEvent.objects.order_by("-pk").first()
-    return last.pk if last else 0
 
 
 CONCERN_PAGES = [r for r, entry in TABLE.items() if entry is RECORD]
@@ -248,7 +198,7 @@ CONCERN_PAGES = [r for r, entry in TABLE.items() if entry is RECORD]
 def test_every_refused_concern_page_is_in_the_access_trail(world, role, db):
     client = client_for(role, world)
     for route in CONCERN_PAGES:
-        mark = _last_event_pk()
+        mark = last_access_event_pk()
         assert client.get(url_of(route, world)).status_code == 404, route
         refused = AccessEvent.objects.filter(pk__gt=mark)
         assert [(e.kind, e.actor_id) for e in refused] == [("refused", world["people"][role])], route
@@ -261,7 +211,7 @@ def test_a_lead_reading_a_concern_is_in_the_access_trail(world, db):
         ("safeguarding/concerns/<int:concern_id>/print/", "print"),
         ("safeguarding/concerns/<int:concern_id>/documents/<int:document_id>/", "download"),
     ]:
-        mark = _last_event_pk()
+        mark = last_access_event_pk()
         response = client.get(url_of(route, world))
         assert response.status_code == 200, route
         kinds = {e.kind for e in AccessEvent.objects.filter(pk__gt=mark, actor_id=world["people"]["lead_stepped"])}
