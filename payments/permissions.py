@@ -17,6 +17,7 @@ from groups.models import Organisation
 from groups.permissions import (
     PermissionMixin,
     R,
+    _org_id,
     _signed_in,
     has_perm,
     has_role,
@@ -34,10 +35,6 @@ def finance_org_ids(user) -> set[int]:
 
 def is_finance_officer(user, organisation_id: int) -> bool:
     return has_role(user, organisation_id, R.FINANCE_OFFICER)
-
-
-def _org_pk(obj) -> int:
-    return obj.pk if isinstance(obj, Organisation) else obj.organisation_id
 
 
 # --- claims --------------------------------------------------------------------------------------------------
@@ -116,7 +113,7 @@ register("payments.attendance.confirm", can_confirm_attendance, queryset=session
 
 
 def can_do_finance(user, obj) -> bool:
-    return is_finance_officer(user, _org_pk(obj))
+    return is_finance_officer(user, _org_id(obj))
 
 
 def organisations_financed(user, queryset):
@@ -141,7 +138,7 @@ register(
 
 
 def can_set_policy(user, organisation) -> bool:
-    return has_role(user, _org_pk(organisation), R.ADMIN)
+    return has_role(user, _org_id(organisation), R.ADMIN)
 
 
 def organisations_setting_policy(user, queryset):
@@ -149,7 +146,7 @@ def organisations_setting_policy(user, queryset):
 
 
 def can_read_reports(user, organisation) -> bool:
-    return has_role(user, _org_pk(organisation), R.ADMIN, R.FINANCE_OFFICER)
+    return has_role(user, _org_id(organisation), R.ADMIN, R.FINANCE_OFFICER)
 
 
 def organisations_reported(user, queryset):

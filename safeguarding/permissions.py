@@ -15,6 +15,7 @@ from groups.models import Organisation
 from groups.permissions import (
     PermissionMixin,
     R,
+    _org_id,
     _signed_in,
     facilitated_group_ids,
     has_role,
@@ -34,10 +35,6 @@ def lead_org_ids(user) -> set[int]:
 
 def is_lead(user, organisation_id: int) -> bool:
     return has_role(user, organisation_id, R.SAFEGUARDING_LEAD)
-
-
-def _org_pk(obj) -> int:
-    return obj.pk if isinstance(obj, Organisation) else obj.organisation_id
 
 
 def has_open_grant(user, concern) -> bool:
@@ -122,7 +119,7 @@ register(
 
 
 def can_lead(user, obj) -> bool:
-    return is_lead(user, _org_pk(obj))
+    return is_lead(user, _org_id(obj))
 
 
 def organisations_led(user, queryset):
@@ -130,7 +127,7 @@ def organisations_led(user, queryset):
 
 
 def can_raise(user, obj) -> bool:
-    return in_organisation(user, _org_pk(obj))
+    return in_organisation(user, _org_id(obj))
 
 
 def organisations_raisable(user, queryset):
@@ -146,7 +143,7 @@ register("safeguarding.raise", can_raise, queryset=organisations_raisable)
 
 def can_record_consent(user, obj) -> bool:
     """Staff who meet people (facilitators, admins) record a consent given in person, on paper or by phone."""
-    return has_role(user, _org_pk(obj), R.FACILITATOR, R.ADMIN)
+    return has_role(user, _org_id(obj), R.FACILITATOR, R.ADMIN)
 
 
 def organisations_recording_consent(user, queryset):

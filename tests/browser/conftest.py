@@ -91,3 +91,27 @@ def sign_in_with_password(page, site, email):
     with_password.get_by_label("Email").fill(email)
     with_password.get_by_label("Password").fill(PASSWORD)
     with_password.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def new_page(browser, viewport):
+    """A second person's own browser (a new context, so a new sign-in) at `viewport`, with the short timeouts."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    return context, page
+
+
+def totp_code() -> str:
+    """The authenticator app's code now (tests.conftest.TOTP_SECRET). allauth takes only the current 30-second
+    step's code, so near the end of a step this waits for the next one rather than send a code that runs out on
+    the way."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from tests.conftest import TOTP_SECRET
+
+    if 30 - time.time() % 30 < 3:
+        time.sleep(30 - time.time() % 30 + 0.1)
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))

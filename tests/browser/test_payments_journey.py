@@ -19,13 +19,11 @@ axe-core checks every page on the way; every page Pat sees fits her phone."""
 import base64
 import csv
 import re
-import time
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
 import time_machine
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -37,8 +35,7 @@ from payments.services.bank import bank_details_set
 from payments.services.claims import claims_make_for_session
 from sessions_app import services as session_services
 from sessions_app.models import Answer
-from tests.browser.conftest import TIMEOUT_MS, assert_fits_phone, axe_check, sign_in_with_password
-from tests.conftest import TOTP_SECRET
+from tests.browser.conftest import assert_fits_phone, axe_check, new_page, sign_in_with_password, totp_code
 from tests.payments.factories import held_session, policy_for
 
 pytestmark = pytest.mark.browser
@@ -81,22 +78,6 @@ def paid_world(
         (LineKind.TRAVEL, 450),
     ]
     return session, claim
-
-
-def new_page(browser, viewport):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_default_navigation_timeout(TIMEOUT_MS)
-    return context, page
-
-
-def totp_code() -> str:
-    """The authenticator app's code now. allauth takes only the current 30-second step's code, so near the end
-    of a step this waits for the next one rather than send a code that runs out on the way."""
-    if 30 - time.time() % 30 < 3:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
 
 
 def on_phone(page) -> None:

@@ -18,12 +18,10 @@ ago); Fran leads it, Pat the parent is a member; Sam is the organisation's safeg
 axe-core checks every page on the way; every page Fran and Pat see fits a phone."""
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
 import time_machine
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -33,8 +31,7 @@ from core.models import AccessEvent
 from safeguarding.models import ChronologyEntry, Concern, ConcernPerson, EntryKind, ReferralAgency, SafetyPlan
 from sessions_app import services as session_services
 from sessions_app.models import Answer
-from tests.browser.conftest import TIMEOUT_MS, assert_fits_phone, axe_check, sign_in_with_password
-from tests.conftest import TOTP_SECRET
+from tests.browser.conftest import assert_fits_phone, axe_check, new_page, sign_in_with_password, totp_code
 from tests.sessions_app.factories import plan_session
 
 pytestmark = pytest.mark.browser
@@ -57,18 +54,6 @@ def happening_now(group_with_members, facilitator, facilitator2, venue, parent, 
         )
         session_services.rsvp_answer(session=session, user=parent, answer=Answer.YES)
     return session
-
-
-def new_page(browser, viewport):
-    context = browser.new_context(viewport=viewport)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_default_navigation_timeout(TIMEOUT_MS)
-    return context, page
-
-
-def totp_code() -> str:
-    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
 
 
 def on_phone(page) -> None:
