@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.validators import text_check
+from core.validators import text_check, texts_check
 from groups.models import Membership, StaffRole
 from groups.permissions import has_perm
 
@@ -119,18 +119,11 @@ def concern_raise(
     people_description = (people_description or "").strip()
     if not what_happened:
         raise ValidationError({"what_happened": ValidationError("Say what happened.", code="what_required")})
-    errors = {}
-    for name, value, noun, limit, multi in (
-        ("what_happened", what_happened, "what happened", WHAT_MAX, True),
-        ("when_happened", when_happened, "when it happened", WHEN_MAX, False),
-        ("people_description", people_description, "the description", DESCRIPTION_MAX, False),
-    ):
-        try:
-            text_check(value, noun=noun, limit=limit, multi_line=multi)
-        except ValidationError as error:
-            errors[name] = error
-    if errors:
-        raise ValidationError(errors)
+    texts_check(
+        what_happened=(what_happened, "what happened", WHAT_MAX, True),
+        when_happened=(when_happened, "when it happened", WHEN_MAX, False),
+        people_description=(people_description, "the description", DESCRIPTION_MAX, False),
+    )
     if session is not None:
         group = session.group
     if group is not None and group.organisation_id != organisation.pk:
@@ -252,17 +245,10 @@ def concern_edit(*, concern: Concern, acting_user, what_happened: str, when_happ
     when_happened = (when_happened or "").strip()
     if not what_happened:
         raise ValidationError({"what_happened": ValidationError("Say what happened.", code="what_required")})
-    errors = {}
-    for name, value, noun, limit, multi in (
-        ("what_happened", what_happened, "what happened", WHAT_MAX, True),
-        ("when_happened", when_happened, "when it happened", WHEN_MAX, False),
-    ):
-        try:
-            text_check(value, noun=noun, limit=limit, multi_line=multi)
-        except ValidationError as error:
-            errors[name] = error
-    if errors:
-        raise ValidationError(errors)
+    texts_check(
+        what_happened=(what_happened, "what happened", WHAT_MAX, True),
+        when_happened=(when_happened, "when it happened", WHEN_MAX, False),
+    )
     with transaction.atomic():
         concern = _locked(concern)
         before_what, before_when = concern.what_happened, concern.when_happened or ""
