@@ -82,6 +82,17 @@ def test_production_settings_refuse_to_start_without_an_sms_backend(no_dotenv):
     assert "Set the SMS_BACKEND environment variable" in result.stderr
 
 
+def test_production_settings_refuse_to_start_without_the_encryption_salt(no_dotenv):
+    """Bank details and safeguarding records are encrypted with it: no default in production."""
+    env = clean_environment(**PRODUCTION_ENV, SECRET_KEY=random_secret_key())
+    del env["FIELD_ENCRYPTION_SALT"]
+
+    result = run(["-c", "import django; django.setup()"], env)
+
+    assert result.returncode != 0
+    assert "Set the FIELD_ENCRYPTION_SALT environment variable" in result.stderr
+
+
 @pytest.mark.parametrize(
     ("override", "error_id"),
     [

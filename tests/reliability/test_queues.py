@@ -94,6 +94,7 @@ def test_docker_compose_file_is_valid_with_two_workers(tmp_path):
     env = {
         "PATH": "/usr/bin:/bin:/usr/local/bin",
         "SECRET_KEY": "x",
+        "FIELD_ENCRYPTION_SALT": "x",
         "POSTGRES_PASSWORD": "x",
         "EMAIL_URL": "smtp://localhost:25",
         "SMS_BACKEND": "govuk_notify",
