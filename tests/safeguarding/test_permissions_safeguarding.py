@@ -27,7 +27,7 @@ from safeguarding.models import (
 )
 from tests.conftest import PASSWORD, give_two_step
 from tests.permission_tables import client_for as shared_client_for
-from tests.permission_tables import last_access_event_pk, routes_without_rows, url_of, wrong_answers
+from tests.permission_tables import expected, last_access_event_pk, routes_without_rows, url_of, wrong_answers
 from tests.permission_tables import row as shared_row
 from tests.sessions_app.factories import plan_session
 
@@ -191,17 +191,34 @@ def test_every_safeguarding_url_answers_each_role(world, role, db):
     assert wrong == [], f"{role}:\n" + "\n".join(wrong)
 
 
-CONCERN_PAGES = [r for r, entry in TABLE.items() if entry is RECORD]
+# Every page of a safeguarding record or of the leads' work: each refusal is in the access trail.
+RESTRICTED_PAGES = [r for r, entry in TABLE.items() if entry is RECORD or entry is LEAD] + [
+    "safeguarding/safety-plans/<int:plan_id>/",
+    "safeguarding/concerns/<int:concern_id>/break-glass/",
+]
 
 
-@pytest.mark.parametrize("role", ["parent", "professional", "facilitator2", "finance_officer", "org_admin"])
-def test_every_refused_concern_page_is_in_the_access_trail(world, role, db):
+@pytest.mark.parametrize(
+    "role", ["parent", "professional", "other_facilitator", "governance_lead", "finance_officer", "org_admin"]
+)
+def test_every_refused_safeguarding_page_is_in_the_access_trail(world, role, db):
     client = client_for(role, world)
-    for route in CONCERN_PAGES:
+    refused_pages = [r for r in RESTRICTED_PAGES if expected(TABLE[r], role) in (403, 404)]
+    assert len(refused_pages) >= 15
+    for route in refused_pages:
+        mark = last_access_event_pk()
+        assert client.get(url_of(route, world)).status_code in (403, 404), route
+        refused = AccessEvent.objects.filter(pk__gt=mark)
+        assert [(e.kind, e.actor_id) for e in refused] == [("refused", world["people"][role])], route
+
+
+def test_another_organisations_lead_is_refused_and_recorded(world, db):
+    client = client_for("other_org_lead", world)
+    for route in RESTRICTED_PAGES:
         mark = last_access_event_pk()
         assert client.get(url_of(route, world)).status_code == 404, route
         refused = AccessEvent.objects.filter(pk__gt=mark)
-        assert [(e.kind, e.actor_id) for e in refused] == [("refused", world["people"][role])], route
+        assert [e.kind for e in refused] == ["refused"], route
 
 
 def test_a_lead_reading_a_concern_is_in_the_access_trail(world, db):
