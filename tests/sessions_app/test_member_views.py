@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from core.templatetags.govuk import format_time
 from groups import services as group_services
 from groups.models import Membership
 from sessions_app import checks, services
@@ -260,7 +261,7 @@ def test_session_page_tells_a_parent_what_when_where_and_who(client, parent, ses
     assert "we open with a check-in" in page and "We close with a check-out" in page
     assert page.index("Welcome back and news") < page.index("Ideas for the summer") < page.index("Agree three things")
     break_time = timezone.localtime(session.starts_at + timedelta(hours=1))
-    assert f"{break_time:%-I}:{break_time:%M}" in page and "a 15-minute break" in page
+    assert format_time(break_time) in page and "a 15-minute break" in page  # "7:20pm", or "7pm" on the hour
     # the content note comes before the agenda, clearly marked
     assert "Content note" in page
     assert page.index("We will talk about times families were separated.") < page.index("Welcome back and news")
@@ -815,7 +816,7 @@ def test_self_checkin_before_the_window_is_explained_and_refused(client, parent,
     response = client.post(url, {"feeling": "5"})
 
     opens = timezone.localtime(session.starts_at - timedelta(hours=1))
-    assert f"Check-in opens at {opens:%-I}:{opens:%M}" in page
+    assert f"Check-in opens at {format_time(opens)}" in page
     assert response.status_code == 200
     assert "Check-in opens an hour before the session starts." in text_of(response)
     assert not CheckIn.objects.exists()
