@@ -367,9 +367,16 @@ class PermissionMixin(LoginRequiredMixin):
     allowed -> the page, its read written to the access trail when the permission keeps one."""
 
     permission: str = ""
+    # What a successful read is in the access trail (for a permission that keeps one): "view" by default, an
+    # "export" under a permission named "<thing>.export"; a view that downloads or prints says so here.
+    access_kind: str = ""
 
     def get_permission_object(self):
         raise NotImplementedError
+
+    def access_data(self) -> dict:
+        """More facts for the access trail's entry of a successful read (e.g. which document)."""
+        return {}
 
     def get_permission_organisation_id(self) -> int | None:
         return None
@@ -401,12 +408,11 @@ class PermissionMixin(LoginRequiredMixin):
         response = super().dispatch(request, *args, **kwargs)
         if entry.access_trail and request.method in ("GET", "HEAD") and response.status_code == 200:
             access_record(
-                # A download of many records (a permission named "<thing>.export") is an export.
-                kind="export" if entry.name.endswith(".export") else "view",
+                kind=self.access_kind or ("export" if entry.name.endswith(".export") else "view"),
                 actor=request.user,
                 obj=self.permission_object,
                 organisation_id=self.get_permission_organisation_id(),
-                data={"permission": entry.name},
+                data={"permission": entry.name, **self.access_data()},
             )
         return response
 

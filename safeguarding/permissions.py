@@ -194,6 +194,14 @@ class ConcernPermissionMixin(PermissionMixin):
             raise Http404("Not found") from None
         return self.concern
 
+    def check_permission(self, request) -> None:
+        """Once per request: `dispatch` below checks first (to know whether a lead must step up), and the
+        policy's own dispatch then finds it done."""
+        if getattr(self, "_permission_checked", False):
+            return
+        super().check_permission(request)
+        self._permission_checked = True
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.check_permission(request)

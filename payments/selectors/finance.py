@@ -7,6 +7,8 @@ from datetime import date
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from core.working_days import working_days_between
+
 from ..models import Claim, ClaimLine, ClaimState, PaymentRun, RunState
 from ..services.amounts import claim_amounts
 
@@ -14,11 +16,7 @@ SHOWN = 50  # each list shows the oldest 50; the rest is counted ("and 12 more")
 
 
 def working_days_waited(first: date, last: date) -> int:
-    """Working days after `first` up to `last` (the payments calendar: weekdays that are not bank holidays)."""
-    try:
-        from ..services.working_days import working_days_between
-    except ImportError:  # pragma: no cover - the working-day calendar is part of payments
-        return max(0, (last - first).days)
+    """Working days after `first` up to `last` (weekdays that are not bank holidays)."""
     return working_days_between(first, last)
 
 

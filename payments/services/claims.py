@@ -28,6 +28,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.audit import audit_record
+from core.working_days import add_working_days
 from groups.models import Membership, StaffRole, User
 from notifications.services import message_send
 from sessions_app.models import CheckIn, Session, SupportKind, SupportRequest, SupportStatus, TravelMode
@@ -35,7 +36,6 @@ from sessions_app.models import CheckIn, Session, SupportKind, SupportRequest, S
 from ..messaging import CLAIM_READY
 from ..models import Claim, ClaimLine, LineKind, Method, PaymentPolicy, PaymentPreference, TimeBasis, TravelBasis
 from .policy import policy_current
-from .working_days import add_working_days
 
 log = logging.getLogger(__name__)
 

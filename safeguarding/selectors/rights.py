@@ -8,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from core import extensions
@@ -292,9 +293,20 @@ def data_requests_withheld(*, organisation, now=None) -> list[dict]:
     """People who downloaded their data in the last month while named on a concern of this organisation: the
     records withheld from them, for a lead to review and answer within one month. Three queries."""
     since = (now or timezone.now()) - dt.timedelta(days=DATA_REQUEST_DAYS)
+    # Only the people this organisation's concerns name (the trail keeps object ids as text), so other
+    # organisations' requests never push this one's out of the bound.
+    named_ids = (
+        ConcernPerson.objects.filter(concern__organisation=organisation, person__isnull=False)
+        .annotate(person_text=Cast("person_id", CharField()))
+        .values("person_text")
+    )
     downloads = (
         AccessEvent.objects.filter(
-            kind=AccessEvent.Kind.DOWNLOAD, object_type="groups.user", data__what=MY_DATA, at__gte=since
+            kind=AccessEvent.Kind.DOWNLOAD,
+            object_type="groups.user",
+            data__what=MY_DATA,
+            at__gte=since,
+            object_id__in=named_ids,
         )
         .order_by("-at")
         .values_list("object_id", "at")[:500]

@@ -58,18 +58,6 @@ class OnDuty:
     named: bool  # named for this session, rather than the organisation's only lead
 
 
-def organisation_leads(*, organisation_id: int) -> list[User]:
-    """The organisation's safeguarding leads (people still active), by name."""
-    return [
-        role.user
-        for role in StaffRole.objects.filter(
-            organisation_id=organisation_id, role=R.SAFEGUARDING_LEAD, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("user__full_name", "user__email")
-    ]
-
-
 def session_on_duty(*, session: Session) -> OnDuty:
     """Who is on duty: the lead named for the session while they still hold the role, else the organisation's
     safeguarding lead if it has exactly one, else nobody. One query (the session page shows it to everyone)."""

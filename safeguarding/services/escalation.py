@@ -7,46 +7,25 @@ Working days are Monday to Friday less the bank holidays of England and Wales (`
 "ENG"). The check runs every hour (`escalation_tasks.escalate_overdue_follow_ups`, CELERY_BEAT_SCHEDULE);
 running it again finds its work done and sends nothing new."""
 
-from datetime import date, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 
-import holidays
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
-from groups.models import StaffRole
-from groups.permissions import R
+from core.working_days import add_working_days
 from notifications.services import message_send
 from sessions_app.models import FollowUp
 
 from ..messaging import FOLLOW_UP_OVERDUE
 from ..models import FollowUpEscalation
+from .alerts import leads_of
 
 WORKING_DAYS_TO_CLOSE = 2
 JOB_LABEL = "job:escalate-follow-ups"
 BATCH_LIMIT = 500  # per run; the next hourly run takes the rest
 OPEN_LIST_LIMIT = 200
-
-
-@lru_cache(maxsize=32)
-def _bank_holidays(year: int) -> frozenset[date]:
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def add_working_days(start: date, days: int) -> date:
-    """The day `days` working days after `start` (`start` itself never counts)."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            days -= 1
-    return day
 
 
 def escalation_due_at(created_at: datetime) -> datetime:
@@ -59,15 +38,6 @@ def escalation_due_at(created_at: datetime) -> datetime:
 
 def concerns_link(organisation_id: int) -> str:
     return reverse("safeguarding:concerns", args=[organisation_id])
-
-
-def _leads(organisation_id: int):
-    return [
-        r.user
-        for r in StaffRole.objects.filter(
-            organisation_id=organisation_id, role=R.SAFEGUARDING_LEAD, user__is_active=True
-        ).select_related("user")
-    ]
 
 
 def follow_up_escalate(*, follow_up_id: int, now: datetime | None = None) -> FollowUpEscalation | None:
@@ -89,7 +59,7 @@ def follow_up_escalate(*, follow_up_id: int, now: datetime | None = None) -> Fol
         escalation = FollowUpEscalation(follow_up=follow_up, raised_at=now)
         escalation.full_clean()
         escalation.save()
-        leads = _leads(organisation_id)
+        leads = leads_of(organisation_id=organisation_id)
         link = concerns_link(organisation_id)
         for lead in leads:
             # Sensitive: the message says only that there is something to look at, with the link.

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
-from core.audit import access_record
 from core.forms import ServiceFormMixin, add_service_errors
 from groups.permissions import has_perm
 from sessions_app.permissions import SessionPermissionMixin
@@ -142,21 +141,19 @@ class ConcernView(ConcernPermissionMixin, TemplateView):
 
 
 class DocumentView(ConcernPermissionMixin, View):
-    """A document of the concern, downloaded (in the access trail as a download). Its file name says nothing of
+    """A document of the concern, downloaded (in the access trail once, as a download). Its file name says nothing of
     what it is."""
 
     permission = "safeguarding.concern.view"
+    access_kind = "download"
+
+    def access_data(self) -> dict:
+        return {"document": self.kwargs["document_id"]}
 
     def get(self, request, *args, **kwargs):
         document = selectors.document_of(concern=self.concern, document_id=kwargs["document_id"])
         if document is None:
             raise Http404("Not found")
-        access_record(
-            kind="download",
-            actor=request.user,
-            obj=self.concern,
-            data={"permission": self.permission, "document": document.pk},
-        )
         response = HttpResponse(services.document_bytes(document), content_type=document.content_type)
         response["Content-Disposition"] = f'attachment; filename="{services.document_file_name(document)}"'
         response["Cache-Control"] = "no-store"
@@ -164,14 +161,11 @@ class DocumentView(ConcernPermissionMixin, View):
 
 
 class PrintView(ConcernPermissionMixin, TemplateView):
-    """The chronology to print for a referral (the print is in the access trail)."""
+    """The chronology to print for a referral (in the access trail once, as a print)."""
 
     permission = "safeguarding.concern.view"
     template_name = "safeguarding/concerns/print.html"
-
-    def get(self, request, *args, **kwargs):
-        access_record(kind="print", actor=request.user, obj=self.concern, data={"permission": self.permission})
-        return super().get(request, *args, **kwargs)
+    access_kind = "print"
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

@@ -11,6 +11,7 @@ from core.forms import ServiceFormMixin
 from sessions_app.permissions import SessionPermissionMixin
 
 from ..services import duty as services
+from ..services.alerts import leads_of
 
 
 class DutyForm(forms.Form):
@@ -35,7 +36,7 @@ class DutyView(SessionPermissionMixin, ServiceFormMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        self.leads = services.organisation_leads(organisation_id=self.session.group.organisation_id)
+        self.leads = leads_of(organisation_id=self.session.group.organisation_id)
         kwargs["leads"] = self.leads
         return kwargs
 

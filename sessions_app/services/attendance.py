@@ -1,13 +1,14 @@
 """On the day: check-in and check-out (by a facilitator's tap or on the person's own phone), follow-ups for
 people who want to talk or leave feeling low, and closing the register."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core.events import send_on_commit
+from core.working_days import add_working_days
 from groups.models import Membership, User
 from groups.permissions import has_perm
 
@@ -138,15 +139,6 @@ def checkin_undo(*, session: Session, person: User, acting_user: User) -> bool:
     if session.group.has_quorum_rule:
         count_quorum(session)
     return True
-
-
-def add_working_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 @transaction.atomic

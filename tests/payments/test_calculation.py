@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from core.working_days import add_working_days, is_working_day, working_days_between
 from payments.models import PaymentPolicy, TimeBasis
 from payments.services.claims import (
     mileage_pence,
@@ -13,7 +14,6 @@ from payments.services.claims import (
     participation_minutes,
     participation_pence,
 )
-from payments.services.working_days import add_working_days, is_working_day, working_days_between
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 

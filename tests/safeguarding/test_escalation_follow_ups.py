@@ -8,18 +8,14 @@ import time_machine
 from django.urls import reverse
 
 from core.models import AuditEvent
+from core.working_days import add_working_days, is_working_day
 from groups.models import StaffRole
 from notifications.models import Message
 from safeguarding import escalation_tasks
 from safeguarding.messaging import FOLLOW_UP_OVERDUE
 from safeguarding.models import FollowUpEscalation
 from safeguarding.selectors.escalations import escalations_open
-from safeguarding.services.escalation import (
-    add_working_days,
-    escalation_due_at,
-    follow_ups_escalate,
-    is_working_day,
-)
+from safeguarding.services.escalation import escalation_due_at, follow_ups_escalate
 from sessions_app import services as session_services
 from sessions_app.models import FollowUp
 from tests.safeguarding.factories_s2 import LONDON, session_of

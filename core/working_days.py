@@ -1,6 +1,6 @@
 """Working days: Monday to Friday, leaving out the bank holidays of England and Wales (the `holidays` library,
-"GB" with subdivision "ENG"). Used for when a payment is due ("within 2 working days of the session") and for
-how long a person has waited."""
+"GB" with subdivision "ENG"). One calendar for the whole of coprod: when a follow-up is due and when it is
+overdue, when a payment is due ("within 2 working days of the session") and how long a person has waited."""
 
 from datetime import date, timedelta
 from functools import lru_cache
