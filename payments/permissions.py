@@ -10,7 +10,7 @@ rule about one claim and one person, so it lives in the services, with the datab
 it; a permission here says only who may open the page.
 """
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from groups.models import Organisation
@@ -21,8 +21,10 @@ from groups.permissions import (
     _signed_in,
     has_perm,
     has_role,
+    in_organisation,
     orgs_with_role,
     register,
+    standing,
 )
 from sessions_app.models import Session
 
@@ -154,6 +156,25 @@ def organisations_reported(user, queryset):
 
 
 register("payments.policy", can_set_policy, queryset=organisations_setting_policy)
+
+
+def can_set_preference(user, organisation) -> bool:
+    """How a person would like to be paid by an organisation: anyone in it, or anyone it has made a claim for
+    (a parent who has since left the group still has claims to be paid)."""
+    org_id = _org_id(organisation)
+    return in_organisation(user, org_id) or Claim.objects.filter(claimant_id=user.pk, organisation_id=org_id).exists()
+
+
+def organisations_paying(user, queryset):
+    if not _signed_in(user):
+        return queryset.none()
+    claims = Claim.objects.filter(claimant_id=user.pk, organisation_id=OuterRef("pk"))
+    return queryset.filter(Q(pk__in=list(standing(user).organisation_ids)) | Q(Exists(claims)))
+
+
+# Not through PermissionMixin: a person with claims but no standing in the organisation any more may still use
+# it, so PreferenceView asks this permission itself and answers 404 to everyone else.
+register("payments.preference", can_set_preference, queryset=organisations_paying, hide_existence=True)
 register("payments.reports", can_read_reports, queryset=organisations_reported)
 
 

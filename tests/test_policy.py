@@ -46,6 +46,7 @@ MODELS = {
     "payments.run": PaymentRun,
     "payments.bank_details": Organisation,
     "payments.policy": Organisation,
+    "payments.preference": Organisation,
     "payments.reports": Organisation,
     "safeguarding.concern": Concern,
     "safeguarding.lead": Organisation,

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -40,6 +40,10 @@ MILES_TENTHS_MIN = 1  # 0.1 miles
 MILES_TENTHS_MAX = 5000  # 500 miles
 REPLY_MAX = 1000
 CONFIRMABLE_STATES = (ClaimState.MADE, ClaimState.ON_HOLD)
+# What the claimant may still do in each state (the claim page shows the buttons by the same rules).
+TRAVEL_STATES = (ClaimState.MADE,)
+RECEIPT_STATES = (ClaimState.MADE, ClaimState.SUBMITTED)
+REPLY_STATES = (ClaimState.MADE, ClaimState.SUBMITTED, ClaimState.ON_HOLD)
 
 
 def _locked(claim_id: int) -> Claim:
@@ -59,10 +63,7 @@ def _locked_line(*, line: ClaimLine, acting_user) -> tuple[Claim, ClaimLine]:
 
 
 def bank_details_url() -> str:
-    try:
-        return reverse("payments:bank_details")
-    except NoReverseMatch:  # the bank details pages are not there yet
-        return ""
+    return reverse("payments:bank_details")
 
 
 def _bank_details_needed() -> ValidationError:
@@ -211,7 +212,7 @@ def travel_line_update(
         claim, line = _locked_line(line=line, acting_user=acting_user)
         if line.kind != LineKind.TRAVEL:
             raise ValidationError("This is not a travel cost.", code="not_travel")
-        if claim.state != ClaimState.MADE:
+        if claim.state not in TRAVEL_STATES:
             raise ValidationError("This claim has already been sent. You cannot change it now.", code="not_open")
         line = ClaimLine.objects.select_related("support_request").get(pk=line.pk)
         old_pence = line.amount_pence
@@ -259,7 +260,7 @@ def receipt_attach(*, line: ClaimLine, acting_user, upload) -> Receipt:
         claim, line = _locked_line(line=line, acting_user=acting_user)
         if line.kind not in EXPENSE_KINDS:
             raise ValidationError("Receipts are for costs like travel and childcare.", code="not_a_cost")
-        if claim.state not in (ClaimState.MADE, ClaimState.SUBMITTED):
+        if claim.state not in RECEIPT_STATES:
             raise ValidationError("You cannot add receipts to this claim now.", code="not_open")
         if line.receipts.count() >= receipt_checks.MAX_PER_LINE:
             raise ValidationError(
@@ -306,7 +307,7 @@ def line_reply(*, line: ClaimLine, acting_user, text: str) -> ClaimLine:
         claim, line = _locked_line(line=line, acting_user=acting_user)
         if line.status != LineStatus.REJECTED:
             raise ValidationError("This cost was not refused, so there is nothing to answer.", code="not_rejected")
-        if claim.state not in (ClaimState.MADE, ClaimState.SUBMITTED, ClaimState.ON_HOLD):
+        if claim.state not in REPLY_STATES:
             raise ValidationError("You cannot answer on this claim now.", code="not_open")
         line.claimant_reply = text
         line.save(update_fields=["claimant_reply"])

@@ -53,7 +53,15 @@ def policy_current(*, organisation) -> PaymentPolicy:
         return policy
     try:
         with transaction.atomic():  # a savepoint, so the caller's transaction survives losing the race
-            return PaymentPolicy.objects.create(organisation_id=organisation_id, version=1)
+            policy = PaymentPolicy.objects.create(organisation_id=organisation_id, version=1)
+            audit_record(
+                action="payment_policy.created",
+                actor_label="default policy",
+                obj=policy,
+                organisation_id=organisation_id,
+                data={"version": 1},
+            )
+            return policy
     except IntegrityError:
         policy = _latest(organisation_id)
         if policy is None:

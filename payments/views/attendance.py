@@ -29,7 +29,7 @@ class AttendanceConfirmView(SessionClaimsPermissionMixin, TemplateView):
         return ctx
 
     def post(self, request, *args, **kwargs):
-        ids = [value for value in request.POST.getlist("claims") if value.isdigit()]
+        ids = [v for v in request.POST.getlist("claims") if v.isascii() and v.isdigit() and len(v) <= 18]
         if not ids:
             errors = ["Tick at least one claim to confirm."]
             return self.render_to_response(self.get_context_data(errors=errors, ticked=ids))

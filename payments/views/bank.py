@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
@@ -20,14 +20,6 @@ from ..permissions import OrganisationPaymentsMixin
 from ..services.bank import bank_details_set
 
 T = "payments/bank/"
-
-
-def url_or_blank(name: str, *args) -> str:
-    """The page's address, or "" while a page of payments is not there yet (links to it are then left out)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def name_initial(name: str) -> str:
@@ -50,7 +42,7 @@ class BankDetailsView(LoginRequiredMixin, ServiceFormMixin, FormView):
         return super().get_context_data(
             details=details,
             initial_letter=name_initial(details.account_name) if details else "",
-            mine_url=url_or_blank("payments:mine"),
+            mine_url=reverse("payments:mine"),
             **kwargs,
         )
 
@@ -94,7 +86,7 @@ class BankDetailsRevealView(OrganisationPaymentsMixin, TemplateView):
                 data={"person": person_id},
             )
         back = safe_next_url(
-            request, request.GET.get("back"), default=url_or_blank("payments:finance", self.organisation.pk) or "/"
+            request, request.GET.get("back"), default=reverse("payments:finance", args=[self.organisation.pk]) or "/"
         )
         return self.render_to_response(
             self.get_context_data(organisation=self.organisation, person=person, details=details, back=back)

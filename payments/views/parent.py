@@ -12,14 +12,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import TemplateView, View
 
 from core.money import format_pence
 from core.templatetags.govuk import format_date
 from groups.models import Organisation
-from groups.permissions import in_organisation
+from groups.permissions import has_perm
 
 from ..exports import neutralise
 from ..forms.parent import HowToBePaidForm, LineReplyForm, PreferenceForm, ReceiptForm, TravelLineForm
@@ -33,14 +33,6 @@ BENEFITS_NOTE = (
     "You are close to the amount where payments might affect your benefits. You can choose a voucher, take less, "
     "or not be paid. Speak to a benefits adviser if you're not sure."
 )
-
-
-def _url(name: str, *args) -> str:
-    """A page of another part of payments, or "" while it is not there."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _due_text(claim: Claim) -> str:
@@ -78,7 +70,7 @@ class MyPaymentsView(LoginRequiredMixin, TemplateView):
             benefits_near=selectors.benefits_near(user=user),
             benefits_note=BENEFITS_NOTE,
             organisations=selectors.organisations_of(user=user),
-            bank_details_url=_url("payments:bank_details"),
+            bank_details_url=reverse("payments:bank_details"),
         )
         return ctx
 
@@ -101,10 +93,10 @@ class ClaimView(ClaimPermissionMixin, TemplateView):
             amounts=claim_amounts(claim, lines),
             is_claimant=is_claimant,
             can_confirm=is_claimant and claim.state in services.CONFIRMABLE_STATES,
-            can_add_receipts=is_claimant and claim.state in (ClaimState.MADE, ClaimState.SUBMITTED),
-            can_change_travel=is_claimant and claim.state == ClaimState.MADE,
-            can_reply=is_claimant and claim.state in (ClaimState.MADE, ClaimState.SUBMITTED, ClaimState.ON_HOLD),
-            review_url=_url("payments:claim_review", claim.pk)
+            can_add_receipts=is_claimant and claim.state in services.RECEIPT_STATES,
+            can_change_travel=is_claimant and claim.state in services.TRAVEL_STATES,
+            can_reply=is_claimant and claim.state in services.REPLY_STATES,
+            review_url=reverse("payments:claim_review", args=[claim.pk])
             if is_finance_officer(self.request.user, claim.organisation_id)
             else "",
             due_text=_due_text(claim),
@@ -503,10 +495,7 @@ class PreferenceView(LoginRequiredMixin, TemplateView):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         organisation = Organisation.objects.filter(pk=kwargs["organisation_id"]).first()
-        if organisation is None or not (
-            in_organisation(request.user, organisation.pk)
-            or Claim.objects.filter(claimant_id=request.user.pk, organisation_id=organisation.pk).exists()
-        ):
+        if organisation is None or not has_perm(request.user, "payments.preference", organisation):
             raise Http404("Not found")
         self.organisation = organisation
         self.policy = PaymentPolicy.objects.filter(organisation=organisation).order_by("-version").first()

@@ -7,24 +7,15 @@ from datetime import date
 
 from django import forms
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.generic import TemplateView, View
 
 from core.audit import access_record
 from groups.permissions import has_perm
 
+from ..exports import neutralise
 from ..permissions import OrganisationPaymentsMixin
 from ..selectors.reports import MAX_DAYS, default_range, funders_report
-from .bank import url_or_blank
-
-try:
-    from ..exports import neutralise
-except ImportError:  # pragma: no cover - payments.exports is part of payments
-
-    def neutralise(value):
-        if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
-            return "'" + value
-        return value
 
 
 class ReportRangeForm(forms.Form):
@@ -80,7 +71,7 @@ class ReportsView(OrganisationPaymentsMixin, TemplateView):
             first=first,
             last=last,
             csv_query=f"start={first.isoformat()}&end={last.isoformat()}",
-            finance_url=url_or_blank("payments:finance", self.organisation.pk)
+            finance_url=reverse("payments:finance", args=[self.organisation.pk])
             if has_perm(self.request.user, "payments.finance", self.organisation)
             else "",
             **kwargs,

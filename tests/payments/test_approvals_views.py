@@ -100,6 +100,10 @@ def test_nothing_ticked_is_an_error_not_a_500(client, session, claim, facilitato
     response = client.post(attendance_url(session), {"claims": ["x"]})
     assert response.status_code == 200
     assert "Tick at least one claim to confirm." in response.content.decode()
+    # digits that are not plain 0-9 ("²" is a digit to Python, not a number int() reads) and huge numbers
+    response = client.post(attendance_url(session), {"claims": ["²", "٣", "9" * 40]})
+    assert response.status_code == 200
+    assert "Tick at least one claim to confirm." in response.content.decode()
 
 
 def test_the_attendance_page_runs_the_same_queries_for_one_claim_or_many(

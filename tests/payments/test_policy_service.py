@@ -92,3 +92,16 @@ def test_only_an_admin_changes_the_policy(organisation, finance_officer):
     with pytest.raises(ValidationError) as caught:
         policy_update(organisation=organisation, acting_user=finance_officer, hourly_rate_pence=3000)
     assert caught.value.code == "not_allowed"
+
+
+def test_the_default_policy_made_for_an_organisation_is_in_the_audit_trail(organisation):
+    from core.models import AuditEvent
+    from payments.services.policy import policy_current
+
+    policy = policy_current(organisation=organisation)
+    again = policy_current(organisation=organisation)
+    assert again.pk == policy.pk
+    events = AuditEvent.objects.filter(action="payment_policy.created")
+    assert [(e.object_id, e.organisation_id, e.actor_label) for e in events] == [
+        (str(policy.pk), organisation.pk, "default policy")
+    ]
