@@ -204,6 +204,7 @@ def test_a_parent_is_paid_from_confirming_her_claim_to_the_paid_run(
         expect(fiona.get_by_role("heading", level=1, name="Gather approved claims into a run")).to_be_visible()
         axe_check(fiona)
         fiona.get_by_role("button", name="Gather these claims").click()
+        expect(fiona.get_by_role("heading", level=1, name=re.compile(r"^Payment run \d+$"))).to_be_visible()
         run = PaymentRun.objects.get(organisation=organisation)
         expect(fiona.get_by_role("heading", level=1, name=f"Payment run {run.pk}")).to_be_visible()
         expect(fiona.get_by_text("Download it for your bank, then mark it as paid.")).to_be_visible()

@@ -58,7 +58,7 @@ def test_lists_oldest_first_with_working_days(sessions, make_user, facilitator2,
 def test_page_shows_lists_and_open_runs(client, sessions, make_user, facilitator2, finance_officer, organisation):
     old, _ = sessions
     claim_at(make_claim(old, make_user(full_name="Rita Ready")), ClaimState.SUBMITTED, attendance_by=facilitator2)
-    PaymentRun.objects.create(organisation=organisation, created_by=finance_officer)
+    run = PaymentRun.objects.create(organisation=organisation, created_by=finance_officer)
     client.force_login(finance_officer)
     response = client.get(url(organisation))
     html = response.content.decode()
@@ -67,6 +67,7 @@ def test_page_shows_lists_and_open_runs(client, sessions, make_user, facilitator
     assert "Ready to approve (1)" in html and "Waiting for a facilitator (0)" in html
     assert "1 claim" not in html or "Payment run" in html
     assert "No payment run is being prepared" not in html
+    assert f"Payment run {run.pk}</a>:" in html and "0 claims" in html  # the open run is listed, with its count
 
 
 def test_bounded_with_a_count_of_the_rest(sessions, make_user, facilitator2, organisation):

@@ -60,7 +60,7 @@ def test_a_finance_officer_sees_claims_waiting(client, session, make_user, facil
 
 
 def test_home_sections_cost_a_fixed_number_of_queries(
-    client, session, make_user, parent, facilitator2, finance_officer
+    client, session, make_user, parent, facilitator, facilitator2, finance_officer, group_with_members
 ):
     def count(user):
         client.force_login(user)
@@ -71,8 +71,10 @@ def test_home_sections_cost_a_fixed_number_of_queries(
     claim_at(make_claim(session, make_user()), ClaimState.SUBMITTED, attendance_by=facilitator2)
     make_claim(session, parent)
     finance_one, parent_one = count(finance_officer), count(parent)
-    for _ in range(5):
+    for n in range(5):
         claim_at(make_claim(session, make_user()), ClaimState.SUBMITTED, attendance_by=facilitator2)
+        # and more claims of the parent's own to check, from other sessions
+        make_claim(held_session(group_with_members, facilitator, facilitator2, title=f"Session {n}"), parent)
     assert count(finance_officer) == finance_one and count(parent) == parent_one
 
 

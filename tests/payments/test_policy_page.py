@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from groups.models import StaffRole
@@ -132,13 +132,18 @@ TYPED = st.one_of(
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    hourly=TYPED,
-    half=TYPED,
-    days=TYPED,
-    mileage=TYPED,
+    # Good values mixed in, so whole valid policies are saved too, not only refused
+    hourly=st.one_of(st.just("25.00"), TYPED),
+    half=st.one_of(st.just("75.00"), TYPED),
+    days=st.one_of(st.just("2"), TYPED),
+    mileage=st.one_of(st.just("45"), TYPED),
     charity=st.text(max_size=200),
-    methods=st.lists(st.sampled_from(["bank", "voucher", "cash", "charity", "none", "gold"]), max_size=6),
+    methods=st.one_of(
+        st.lists(st.sampled_from(["bank", "voucher", "cash", "none"]), min_size=1, max_size=4),
+        st.lists(st.sampled_from(["bank", "voucher", "cash", "charity", "none", "gold"]), max_size=6),
+    ),
 )
+@example(hourly="25.00", half="75.00", days="2", mileage="45", charity="", methods=["bank", "none"])
 def test_hostile_input_never_fails_and_saves_only_a_whole_valid_policy(
     client, organisation, org_admin, hourly, half, days, mileage, charity, methods
 ):

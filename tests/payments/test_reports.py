@@ -130,6 +130,8 @@ def test_date_range_filters_and_is_checked(client, ledger, organisation, finance
     response = client.get(url, {"start": month_a.isoformat(), "end": month_a.isoformat()})
     assert response.status_code == 200 and "£119.50" not in response.content.decode()  # only month A's £115.50
     assert "£115.50" in response.content.decode()
+    body = response.content.decode()
+    assert "£219.50" not in body and "£54" not in body  # month B and the whole-year total are left out
     too_long = client.get(url, {"start": "2020-01-01", "end": "2024-01-01"})
     assert too_long.status_code == 200 and "up to 3 years" in too_long.content.decode()
     assert "<title>Error: " in too_long.content.decode()

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from core.models import AuditEvent
 from groups.models import StaffRole
 from payments.models import Claim, ClaimState, Payment, PaymentRun
 from payments.services.runs import run_create, run_mark_paid
@@ -74,3 +75,6 @@ def test_two_officers_gathering_at_once_put_each_claim_in_one_run(organisation, 
     assert Claim.objects.filter(run__isnull=True).count() == 0
     assert sum(PaymentRun.objects.get(pk=pk).claims.count() for pk in made) == CLAIMS
     assert PaymentRun.objects.count() == len(made)  # a gathering that found nothing left no empty run
+    assert all(PaymentRun.objects.get(pk=pk).claims.exists() for pk in made)  # no claim moved out of a run
+    gathered = AuditEvent.objects.filter(action="payment_run.created")
+    assert sum(e.data["claims"] for e in gathered) == CLAIMS  # each claim gathered once

@@ -3,7 +3,7 @@ page recording a consent given in person or on paper (facilitators and admins of
 
 import pytest
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from safeguarding.models import ConsentHow, ConsentKind, ConsentRecord
@@ -129,7 +129,17 @@ HYPOTHESIS = settings(max_examples=20, deadline=None, suppress_health_check=[Hea
 
 
 @HYPOTHESIS
-@given(post=st.fixed_dictionaries({"kind": HOSTILE, "given": HOSTILE, "how": HOSTILE}))
+@given(
+    # Good values mixed in, so whole valid records are saved too, not only refused
+    post=st.fixed_dictionaries(
+        {
+            "kind": st.one_of(st.sampled_from(["photos", "quotes"]), HOSTILE),
+            "given": st.one_of(st.sampled_from(["yes", "no"]), HOSTILE),
+            "how": st.one_of(st.sampled_from(["paper", "in_person", "phone"]), HOSTILE),
+        }
+    )
+)
+@example(post={"kind": "photos", "given": "yes", "how": "paper"})
 def test_hostile_staff_input_is_refused_kindly_or_saved_whole(
     client, group_with_members, organisation, parent, facilitator, post
 ):

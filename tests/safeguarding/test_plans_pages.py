@@ -223,6 +223,7 @@ def test_plan_markers_only_for_a_viewer_who_may_read_the_plan(session, make_user
     people = _people(make_user, group_with_members, facilitator, 2)
     markers = safeguarding_markers(request=_request(org_admin), session=session, person_ids=[p.pk for p in people])
     assert all(m.label != PLAN_LABEL for ms in markers.values() for m in ms)
+    assert [m.label for m in markers[people[1].pk]] == ["No photos"]  # the other markers still show
 
 
 def test_markers_take_the_same_queries_for_2_and_12_people(session, make_user, group_with_members, facilitator):

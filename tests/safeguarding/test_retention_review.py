@@ -310,6 +310,7 @@ def test_review_page_refuses_erasing_a_concern_with_the_error_shown(
     refused = client.post(url, {"record_type": "concerns", "object_id": concern.pk, "decision": "erase"})
     no_reason = client.post(url, {"record_type": "concerns", "object_id": concern.pk, "decision": "keep"})
 
+    assert page.status_code == 200 and "Keep" in page.content.decode()  # the review page itself, for this concern
     assert "Erase what it says" not in page.content.decode()
     assert refused.status_code == 200 and "<title>Error: " in refused.content.decode()
     assert no_reason.status_code == 200 and "Say why the record is kept." in no_reason.content.decode()
